@@ -1,0 +1,1 @@
+"""purezmq.zmtp.mechanisms."""
