@@ -1,0 +1,106 @@
+"""ContextCore: the sockets of one context, its inproc namespace and its I/O thread."""
+
+from __future__ import annotations
+
+import os
+import threading
+from typing import TYPE_CHECKING, Any
+
+from purezmq.constants import Errno
+from purezmq.error import ZMQError
+from purezmq.engine.ioloop import IOLoop, IOThread
+
+if TYPE_CHECKING:
+    from purezmq.engine.core import SocketCore
+    from purezmq.engine.inproc import PendingConnect
+
+__all__ = ["ContextCore"]
+
+
+class ContextCore:
+    """Engine-side state of a context.
+
+    The background I/O thread is started lazily, on the first blocking socket, so a
+    context used only from asyncio never starts a thread.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.sockets: set[SocketCore] = set()
+        self.closing: set[SocketCore] = set()
+        self.terminated = False
+        self.pid = os.getpid()
+        self._io_thread: IOThread | None = None
+        #: inproc name -> bound socket
+        self.inproc_bound: dict[str, SocketCore] = {}
+        #: inproc name -> connects waiting for a bind
+        self.inproc_pending: dict[str, list[PendingConnect]] = {}
+        self._all_closed = threading.Condition(self.lock)
+        self.options: dict[int, Any] = {}
+
+    def io_thread(self) -> IOLoop:
+        """The background loop for blocking sockets (started on first use)."""
+        with self.lock:
+            if self.terminated:
+                raise ZMQError(Errno.ETERM)
+            if self._io_thread is None or not self._io_thread.alive:
+                self._io_thread = IOThread()
+            return self._io_thread.io
+
+    def add_socket(self, core: SocketCore) -> None:
+        """Register a new socket (raises ETERM after term)."""
+        with self.lock:
+            if self.terminated:
+                raise ZMQError(Errno.ETERM)
+            self.sockets.add(core)
+
+    def socket_closing(self, core: SocketCore) -> None:
+        """``core`` started closing (it may still linger)."""
+        with self.lock:
+            self.sockets.discard(core)
+            self.closing.add(core)
+            for name, bound in list(self.inproc_bound.items()):
+                if bound is core:
+                    del self.inproc_bound[name]
+            for name, pend in list(self.inproc_pending.items()):
+                rest = [p for p in pend if p.core is not core]
+                if rest:
+                    self.inproc_pending[name] = rest
+                else:
+                    del self.inproc_pending[name]
+            self._all_closed.notify_all()
+
+    def socket_closed(self, core: SocketCore) -> None:
+        """``core`` finished closing (linger done)."""
+        with self.lock:
+            self.closing.discard(core)
+            self._all_closed.notify_all()
+
+    def term(self) -> None:
+        """Terminate: wake blocked calls with ETERM, wait for every socket to close."""
+        with self.lock:
+            self.terminated = True
+            sockets = list(self.sockets)
+        for s in sockets:
+            s.notify()
+        with self.lock:
+            while self.sockets or self.closing:
+                for s in list(self.closing):
+                    if s.io.in_loop_thread():
+                        # its lingering close needs this very loop, which term() blocks:
+                        # waiting would deadlock, so drop what is left (asyncio term)
+                        s.abort_close()
+                if not (self.sockets or self.closing):
+                    break
+                self._all_closed.wait(0.5)
+                for s in list(self.sockets):
+                    s.notify()
+            io = self._io_thread
+            self._io_thread = None
+        if io is not None:
+            io.stop()
+
+    def sockets_snapshot(self) -> list[SocketCore]:
+        """The open sockets."""
+        with self.lock:
+            return list(self.sockets)

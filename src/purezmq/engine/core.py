@@ -1,0 +1,421 @@
+"""SocketCore: one socket's state, shared by the blocking and the asyncio facades.
+
+It owns the routing object (the socket pattern), the option values, the endpoints
+(listeners, connect sessions, inproc links) and the waiters. Every call into the
+routing object happens under ``self.lock``; the engine's connections run on
+``self.io``'s loop and hand messages over through the pipes' deques.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from purezmq.constants import SOCKET_TYPE_NAMES, Errno, Event, SocketType
+from purezmq.constants import SocketOption as O
+from purezmq.error import ZMQError
+from purezmq.options import OPTIONS
+from purezmq.routing import make_routing
+from purezmq.routing.pipe import PeerInfo, Pipe
+
+if TYPE_CHECKING:
+    from purezmq.engine.context import ContextCore
+    from purezmq.engine.ioloop import IOLoop
+    from purezmq.engine.waiters import Waiter
+
+__all__ = ["SocketCore", "PATTERN_OPTIONS"]
+
+#: Options that belong to one socket pattern; set on the wrong type -> EINVAL (libzmq).
+PATTERN_OPTIONS = frozenset(
+    {
+        O.SUBSCRIBE, O.UNSUBSCRIBE, O.ROUTER_MANDATORY, O.ROUTER_HANDOVER, O.PROBE_ROUTER,
+        O.XPUB_VERBOSE, O.XPUB_VERBOSER, O.XPUB_MANUAL, O.XPUB_NODROP, O.XPUB_WELCOME_MSG,
+        O.REQ_RELAXED, O.REQ_CORRELATE, O.STREAM_NOTIFY, O.ROUTER_RAW, O.ONLY_FIRST_SUBSCRIBE,
+    }
+)
+
+#: Socket types whose connect-side pipe does not survive a reconnect: the peer's
+#: routing id may change with every connection (libzmq ROUTER identifies per pipe).
+_NO_PERSISTENT_PIPE = frozenset({SocketType.ROUTER, SocketType.STREAM})
+
+#: Types that send their Identity in READY (digest 1.5).
+_SENDS_IDENTITY = frozenset({SocketType.REQ, SocketType.DEALER, SocketType.ROUTER})
+
+
+def sum_hwm(a: int, b: int) -> int:
+    """inproc pipes hold sndhwm + rcvhwm messages; 0 (unlimited) on either side wins."""
+    if a == 0 or b == 0:
+        return 0
+    return a + b
+
+
+class SocketCore:
+    """The engine-side state of one socket.
+
+    Args:
+        ctx: the owning context.
+        socket_type: a libzmq socket type number.
+        io: the loop this socket's connections run on.
+    """
+
+    def __init__(self, ctx: ContextCore, socket_type: int, io: IOLoop) -> None:
+        if socket_type not in SOCKET_TYPE_NAMES or socket_type > SocketType.STREAM:
+            raise ZMQError(Errno.EINVAL, f"unsupported socket type {socket_type}")
+        self.ctx = ctx
+        self.socket_type = socket_type
+        self.type_name = SOCKET_TYPE_NAMES[socket_type]
+        self.io = io
+        # re-entrant: a pattern may ask to close a pipe (ROUTER_HANDOVER) while the lock is
+        # held, and an inproc pipe's close hook comes back into this core
+        self.lock = threading.RLock()
+        self.routing = make_routing(socket_type)
+        self.options: dict[int, Any] = {}
+        self.waiters: set[Waiter] = set()
+        self.closed = False
+        self.last_endpoint = b""
+        #: endpoint string -> handles (Listener, ConnectSession, InprocLink) to close
+        self.endpoints: dict[str, list[Any]] = {}
+        #: pipes whose peer is gone but which still hold unread messages
+        self.pending_detach: list[Pipe] = []
+        #: ids of inproc pipes (their HWM is sndhwm + rcvhwm of both sides)
+        self.inproc_pipes: set[int] = set()
+        self.monitor_core: SocketCore | None = None
+        self.monitor_events = 0
+        self._close_done = threading.Event()
+
+    # ------------------------------------------------------------------ options
+    def opt(self, option: int) -> Any:
+        """The current value of ``option`` (its default if never set)."""
+        try:
+            return self.options[option]
+        except KeyError:
+            spec = OPTIONS.get(option)
+            return spec.default if spec is not None else None
+
+    @property
+    def conflate(self) -> bool:
+        """CONFLATE is on."""
+        return bool(self.options.get(O.CONFLATE, 0))
+
+    @property
+    def routing_id(self) -> bytes:
+        """Our ROUTING_ID (sent as Identity by REQ/DEALER/ROUTER)."""
+        rid = self.options.get(O.ROUTING_ID, b"")
+        return rid if isinstance(rid, bytes) else b""
+
+    @property
+    def sends_identity(self) -> bool:
+        """True for the types that send Identity in READY."""
+        return self.socket_type in _SENDS_IDENTITY
+
+    def setsockopt(self, option: int, value: Any) -> None:
+        """Set an option after validating it against the options table."""
+        self.check_open()
+        spec = OPTIONS.get(option)
+        if spec is None:
+            raise ZMQError(Errno.EINVAL, f"unknown socket option {option}")
+        if not spec.writable:
+            raise ZMQError(Errno.EINVAL, f"option {option} is read-only")
+        if spec.type == "bytes":
+            if not isinstance(value, (bytes, bytearray, memoryview)):
+                raise TypeError(f"option {option} takes bytes, not {type(value).__name__}")
+            value = bytes(value)
+            if option in (O.ROUTING_ID, O.CONNECT_ROUTING_ID) and not 0 < len(value) <= 255:
+                raise ZMQError(Errno.EINVAL, "routing id must be 1 to 255 bytes")
+        else:
+            if isinstance(value, bool):
+                value = int(value)
+            if not isinstance(value, int):
+                raise TypeError(f"option {option} takes an int, not {type(value).__name__}")
+            if spec.minimum is not None and value < spec.minimum:
+                raise ZMQError(Errno.EINVAL, f"invalid value {value} for option {option}")
+            limit = 2**63 - 1 if spec.type == "int64" else 2**31 - 1
+            if value > limit:
+                raise ZMQError(Errno.EINVAL, f"value {value} out of range for option {option}")
+        with self.lock:
+            handled = self.routing.setsockopt(option, value)
+            if not handled and option in PATTERN_OPTIONS:
+                raise ZMQError(
+                    Errno.EINVAL, f"option {option} does not apply to {self.type_name} sockets"
+                )
+            if option not in (O.SUBSCRIBE, O.UNSUBSCRIBE):
+                self.options[option] = value
+            if option in (O.SNDHWM, O.RCVHWM):
+                self._update_pipe_hwms()
+        if handled:
+            self.wake_io()
+            self.notify()
+
+    def _update_pipe_hwms(self) -> None:
+        # libzmq 4.2+ applies new HWMs to existing pipes (socket_base update_pipe_options)
+        for pipe in self.routing_pipes():
+            if id(pipe) in self.inproc_pipes:
+                continue
+            pipe.out_hwm = self.opt(O.SNDHWM)
+            pipe.in_hwm = self.opt(O.RCVHWM)
+
+    def routing_pipes(self) -> list[Pipe]:
+        """The pipes the routing object currently holds."""
+        pipes = getattr(self.routing, "pipes", None)
+        return list(pipes) if pipes is not None else []
+
+    def getsockopt(self, option: int) -> Any:
+        """Read an option (TYPE, EVENTS, LAST_ENDPOINT are computed)."""
+        self.check_open()
+        if option == O.TYPE:
+            return self.socket_type
+        if option == O.LAST_ENDPOINT:
+            return self.last_endpoint
+        if option == O.EVENTS:
+            return self.events()
+        if option == O.THREAD_SAFE:
+            return 1
+        if option == O.MECHANISM:
+            return self.mechanism_number()
+        spec = OPTIONS.get(option)
+        if spec is None:
+            raise ZMQError(Errno.EINVAL, f"unknown socket option {option}")
+        if not spec.readable:
+            with self.lock:
+                try:
+                    return self.routing.getsockopt(option)
+                except KeyError:
+                    raise ZMQError(Errno.EINVAL, f"option {option} is write-only") from None
+        return self.opt(option)
+
+    def mechanism_number(self) -> int:
+        """MECHANISM: 0 NULL, 1 PLAIN, 2 CURVE, from the options set."""
+        if self.options.get(O.CURVE_SERVER) or self.options.get(O.CURVE_SERVERKEY):
+            return 2
+        if self.options.get(O.PLAIN_SERVER) or self.options.get(O.PLAIN_USERNAME):
+            return 1
+        return 0
+
+    def events(self) -> int:
+        """POLLIN/POLLOUT readiness (the EVENTS option)."""
+        if self.closed:
+            return 0
+        with self.lock:
+            self._reap()
+            ev = 1 if self.routing.can_recv() else 0
+            if self.routing.can_send():
+                ev |= 2
+        return ev
+
+    # ------------------------------------------------------------------ waking
+    def add_waiter(self, waiter: Waiter) -> None:
+        """Register ``waiter`` to be woken on every state change."""
+        self.waiters.add(waiter)
+
+    def remove_waiter(self, waiter: Waiter) -> None:
+        """Unregister ``waiter``."""
+        self.waiters.discard(waiter)
+
+    def notify(self) -> None:
+        """Wake every waiter (any thread; cheap when nobody waits)."""
+        if self.waiters:
+            for w in tuple(self.waiters):
+                w.wake()
+
+    def wake_io(self) -> None:
+        """Ask every pipe's writer side to flush (after routing wrote outside send)."""
+        for pipe in self.routing_pipes():
+            if pipe.out_q:
+                pipe.on_write()
+
+    # ------------------------------------------------------------------ data path
+    def check_open(self) -> None:
+        """Raise ENOTSOCK if closed, ETERM if the context is terminated."""
+        if self.closed:
+            raise ZMQError(Errno.ENOTSOCK, "Socket operation on non-socket")
+
+    def _reap(self) -> None:
+        # detach pipes whose peer left once their last message has been read
+        if self.pending_detach:
+            keep = []
+            for pipe in self.pending_detach:
+                if pipe.in_q:
+                    keep.append(pipe)
+                else:
+                    self.routing.detach(pipe)
+            self.pending_detach = keep
+
+    def try_send(self, msg: list[bytes]) -> bool:
+        """Offer a whole message to the routing object; False means it would block."""
+        with self.lock:
+            if self.closed:
+                raise ZMQError(Errno.ENOTSOCK, "Socket operation on non-socket")
+            if self.ctx.terminated:
+                raise ZMQError(Errno.ETERM)
+            return self.routing.send(msg)
+
+    def try_recv(self) -> list[bytes] | None:
+        """Take one whole message, or None if none is ready."""
+        with self.lock:
+            if self.closed:
+                raise ZMQError(Errno.ENOTSOCK, "Socket operation on non-socket")
+            if self.ctx.terminated:
+                raise ZMQError(Errno.ETERM)
+            msg = self.routing.recv()
+            if self.pending_detach:
+                self._reap()
+            return msg
+
+    def last_recv_pipe(self) -> Pipe | None:
+        """The pipe the last received message came from (for its metadata)."""
+        return getattr(self.routing, "last_recv_pipe", None)
+
+    # ------------------------------------------------------------------ pipes
+    def make_pipe(self, peer: PeerInfo | None) -> Pipe:
+        """A new tcp/ipc pipe with this socket's HWMs."""
+        pipe = Pipe(
+            deque(), deque(), self.opt(O.SNDHWM), self.opt(O.RCVHWM), b"", peer
+        )
+        if self.socket_type == SocketType.ROUTER:
+            crid = self.options.get(O.CONNECT_ROUTING_ID)
+            if crid:
+                pipe.routing_id = crid
+        return pipe
+
+    def attach_pipe(self, pipe: Pipe) -> bool:
+        """Hand a pipe to the routing object; False if the pattern refuses it."""
+        with self.lock:
+            if self.closed:
+                return False
+            ok = self.routing.attach(pipe)
+        if ok:
+            self.notify()
+        return ok
+
+    def hiccup(self, pipe: Pipe) -> None:
+        """A connect-side pipe got a new connection: let the pattern resend its state."""
+        with self.lock:
+            # subscriptions still queued from the previous connection would be counted
+            # twice by the publisher once the pattern resends them all
+            q = pipe.out_q
+            kept = [m for m in q if type(m) is list]
+            if len(kept) != len(q):
+                q.clear()
+                q.extend(kept)
+            self.routing.hiccup(pipe)
+
+    def pipe_terminated(self, pipe: Pipe) -> None:
+        """The peer behind ``pipe`` is gone for good; unread messages stay readable."""
+        with self.lock:
+            if pipe.in_q:
+                self.pending_detach.append(pipe)
+            else:
+                self.routing.detach(pipe)
+        self.notify()
+
+    # ------------------------------------------------------------------ monitor
+    def emit(self, event: int, value: int, endpoint: str) -> None:
+        """Send a monitor event (libzmq's two-frame format) if a monitor wants it."""
+        mon = self.monitor_core
+        if mon is None or not (self.monitor_events & event):
+            return
+        import struct
+
+        frames = [struct.pack("=HI", event & 0xFFFF, value & 0xFFFFFFFF), endpoint.encode()]
+        try:
+            mon.try_send(frames)
+        except ZMQError:
+            pass
+
+    def stop_monitor(self) -> None:
+        """Send MONITOR_STOPPED and detach the monitor socket."""
+        mon = self.monitor_core
+        if mon is None:
+            return
+        self.emit(Event.MONITOR_STOPPED, 0, "")
+        self.monitor_core = None
+        self.monitor_events = 0
+        mon.close(0)
+
+    # ------------------------------------------------------------------ endpoints
+    def add_endpoint(self, keys: list[str], handle: Any) -> None:
+        """Remember ``handle`` under every name it may be unbound/disconnected by."""
+        for k in dict.fromkeys(keys):
+            self.endpoints.setdefault(k, []).append(handle)
+
+    def pop_endpoint(self, key: str) -> list[Any]:
+        """Remove and return the handles registered under ``key``."""
+        handles = self.endpoints.pop(key, [])
+        for k, hs in list(self.endpoints.items()):
+            rest = [h for h in hs if h not in handles]
+            if rest:
+                self.endpoints[k] = rest
+            else:
+                del self.endpoints[k]
+        return handles
+
+    # ------------------------------------------------------------------ close
+    def close(self, linger: int | None = None) -> None:
+        """Close the socket; pending outgoing data is flushed for up to LINGER ms."""
+        if self.closed:
+            return
+        if linger is not None:
+            self.options[O.LINGER] = linger
+        linger_ms = self.opt(O.LINGER)
+        with self.lock:
+            self.closed = True
+        self.notify()
+        self.stop_monitor()
+        handles: list[Any] = []
+        for hs in self.endpoints.values():
+            for h in hs:
+                if h not in handles:
+                    handles.append(h)
+        self.endpoints.clear()
+        self.ctx.socket_closing(self)
+        deadline_s = None if linger_ms < 0 else linger_ms / 1000.0
+
+        async def _close_all() -> None:
+            import asyncio
+
+            await asyncio.gather(
+                *(h.close(deadline_s) for h in handles), return_exceptions=True
+            )
+
+        def _done(*_: object) -> None:
+            self._close_done.set()
+            self.ctx.socket_closed(self)
+
+        self._closing_handles = handles
+        if not handles:
+            _done()
+            return
+        if not self.io.is_alive():
+            for h in handles:
+                h.abort()
+            _done()
+            return
+
+        async def _run() -> None:
+            try:
+                await _close_all()
+            finally:
+                _done()
+
+        self.io.spawn(_run())
+
+    _closing_handles: list[Any] = []
+
+    def abort_close(self) -> None:
+        """Drop what a lingering close still holds (term() on this socket's own loop)."""
+        for h in self._closing_handles:
+            h.abort()
+        self._closing_handles = []
+        if not self._close_done.is_set():
+            self._close_done.set()
+            self.ctx.socket_closed(self)
+
+    def wait_closed(self, timeout: float | None = None) -> bool:
+        """Block until the lingering close has finished."""
+        return self._close_done.wait(timeout)
+
+    def call_on_io(self, fn: Callable[..., object], *args: object) -> None:
+        """Run ``fn`` on this socket's loop."""
+        self.io.call_soon(fn, *args)

@@ -1,0 +1,123 @@
+"""Where a socket's I/O runs: an asyncio loop, in a background thread or the caller's.
+
+Blocking (:mod:`purezmq.sync`) sockets run their connections on their context's
+background I/O thread; :mod:`purezmq.asyncio` sockets run them on the caller's running
+loop. Either way the rest of the engine sees one :class:`IOLoop`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Coroutine
+from concurrent.futures import Future
+from typing import Any, TypeVar
+
+__all__ = ["IOLoop", "IOThread"]
+
+T = TypeVar("T")
+
+
+class IOLoop:
+    """An asyncio loop plus the identity of the thread that runs it.
+
+    Args:
+        loop: the event loop.
+        thread_id: ``threading.get_ident()`` of the thread running ``loop``.
+    """
+
+    __slots__ = ("loop", "thread_id")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, thread_id: int) -> None:
+        self.loop = loop
+        self.thread_id = thread_id
+
+    def in_loop_thread(self) -> bool:
+        """True when called from the thread that runs the loop."""
+        return threading.get_ident() == self.thread_id
+
+    def call_soon(self, fn: Callable[..., object], *args: object) -> None:
+        """Schedule ``fn(*args)`` on the loop, from any thread."""
+        if threading.get_ident() == self.thread_id:
+            self.loop.call_soon(fn, *args)
+        else:
+            try:
+                self.loop.call_soon_threadsafe(fn, *args)
+            except RuntimeError:
+                # loop closed: the context was terminated; nothing left to run
+                pass
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
+        """Run ``coro`` on the loop from another thread and wait for its result."""
+        fut: Future[T] = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        return fut.result(timeout)
+
+    def spawn(self, coro: Coroutine[Any, Any, object]) -> None:
+        """Start ``coro`` as a task on the loop without waiting for it (any thread)."""
+        if threading.get_ident() == self.thread_id:
+            task = self.loop.create_task(coro)
+            _keep(task)
+        else:
+            asyncio.run_coroutine_threadsafe(coro, self.loop)
+
+    def is_alive(self) -> bool:
+        """False once the loop is closed."""
+        return not self.loop.is_closed()
+
+
+_tasks: set[asyncio.Task[object]] = set()
+
+
+def _keep(task: asyncio.Task[object]) -> None:
+    # asyncio keeps only weak references to tasks
+    _tasks.add(task)
+    task.add_done_callback(_tasks.discard)
+
+
+class IOThread:
+    """A daemon thread running an asyncio event loop for blocking sockets."""
+
+    def __init__(self, name: str = "purezmq-io") -> None:
+        self._ready = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread = threading.Thread(target=self._main, name=name, daemon=True)
+        self._thread.start()
+        self._ready.wait()
+        assert self._loop is not None
+        self.io = IOLoop(self._loop, self._thread.ident or 0)
+
+    def _main(self) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        asyncio.set_event_loop(loop)
+        self._ready.set()
+        try:
+            loop.run_forever()
+        finally:
+            try:
+                pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+                for t in pending:
+                    t.cancel()
+                if pending:
+                    loop.run_until_complete(
+                        asyncio.gather(*pending, return_exceptions=True)
+                    )
+                loop.run_until_complete(loop.shutdown_asyncgens())
+            finally:
+                loop.close()
+
+    def stop(self, timeout: float | None = 10.0) -> None:
+        """Stop the loop and join the thread (idempotent)."""
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            try:
+                loop.call_soon_threadsafe(loop.stop)
+            except RuntimeError:
+                pass
+        if self._thread.is_alive() and threading.current_thread() is not self._thread:
+            self._thread.join(timeout)
+
+    @property
+    def alive(self) -> bool:
+        """True while the thread runs."""
+        return self._thread.is_alive()

@@ -1,0 +1,256 @@
+"""Listeners (bind side) and connect sessions (connect side, with reconnect).
+
+Bind side: every accepted connection gets a fresh pipe when its handshake completes,
+and loses it when the connection ends (RFC 28-31; libzmq session_base).
+
+Connect side: the session creates its pipe at ``connect()`` time, before any connection
+exists, so messages queue (up to SNDHWM) while the peer is away, and keeps it across
+reconnects (libzmq behaviour, observed in the digest 3.7) unless IMMEDIATE is set or
+the socket is a ROUTER/STREAM. Reconnects back off from RECONNECT_IVL, doubling up to
+RECONNECT_IVL_MAX when that is larger.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from typing import TYPE_CHECKING
+
+from purezmq.constants import Event
+from purezmq.constants import SocketOption as O
+from purezmq.engine.stream import StreamEngine
+from purezmq.routing.pipe import PeerInfo, Pipe
+from purezmq.transport.endpoint import Endpoint
+from purezmq.transport.ipc import ipc_address
+from purezmq.transport.tcp import resolve_family
+
+if TYPE_CHECKING:
+    from purezmq.engine.core import SocketCore
+
+__all__ = ["Listener", "ConnectSession", "LINGER_POLL"]
+
+#: How often a lingering close re-checks that a connect-side queue has drained (s).
+LINGER_POLL = 0.01
+
+
+class Listener:
+    """A bound tcp/ipc endpoint accepting connections."""
+
+    def __init__(
+        self, core: SocketCore, sock: socket.socket, endpoint: str, unlink: str | None
+    ) -> None:
+        self.core = core
+        self.sock = sock
+        self.endpoint = endpoint
+        self.unlink = unlink
+        self.engines: set[StreamEngine] = set()
+        self.server: asyncio.AbstractServer | None = None
+        self._closed = False
+
+    async def start(self) -> None:
+        """Start accepting on the core's loop."""
+        loop = self.core.io.loop
+        if self._closed:
+            return
+        factory = lambda: StreamEngine(self.core, self)  # noqa: E731
+        if self.sock.family == getattr(socket, "AF_UNIX", None):
+            self.server = await loop.create_unix_server(factory, sock=self.sock)
+        else:
+            self.server = await loop.create_server(factory, sock=self.sock)
+        self.core.emit(Event.LISTENING, self.sock.fileno(), self.endpoint)
+
+    # EngineOwner
+    def engine_started(self, engine: StreamEngine) -> None:
+        if self._closed:
+            engine.abort()
+            return
+        self.engines.add(engine)
+        self.core.emit(Event.ACCEPTED, engine.fd, self.endpoint)
+
+    def handshake_done(self, engine: StreamEngine, peer: PeerInfo) -> Pipe | None:
+        pipe = self.core.make_pipe(peer)
+        if not self.core.attach_pipe(pipe):
+            return None
+        return pipe
+
+    def engine_stopped(self, engine: StreamEngine, pipe: Pipe | None, reconnect: bool) -> None:
+        self.engines.discard(engine)
+        if pipe is not None:
+            self.core.pipe_terminated(pipe)
+
+    async def close(self, linger: float | None) -> None:
+        """Stop accepting; flush and close the accepted connections (unbind, close)."""
+        if self._closed:
+            return
+        self._closed = True
+        if self.server is not None:
+            self.server.close()
+        else:
+            self.sock.close()
+        if self.unlink:
+            try:
+                os.unlink(self.unlink)
+            except OSError:
+                pass
+        self.core.emit(Event.CLOSED, -1, self.endpoint)
+        engines = list(self.engines)
+        if engines:
+            await asyncio.gather(*(e.linger_close(linger) for e in engines))
+
+    def abort(self) -> None:
+        """Close everything at once (the loop is gone)."""
+        self._closed = True
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+class ConnectSession:
+    """An endpoint we connect to, reconnecting until closed."""
+
+    def __init__(self, core: SocketCore, ep: Endpoint, endpoint: str) -> None:
+        self.core = core
+        self.ep = ep
+        self.endpoint = endpoint
+        self.engine: StreamEngine | None = None
+        self.pipe: Pipe | None = None
+        self.persistent = not core.opt(O.IMMEDIATE) and core.socket_type not in (6, 11)
+        self.connections = 0
+        self._closed = False
+        self._terminal = False
+        self._retry: asyncio.TimerHandle | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._ivl = self._base_ivl()
+        if self.persistent:
+            # libzmq creates the connect-side pipe at connect() time (digest 3.7)
+            pipe = core.make_pipe(None)
+            if core.attach_pipe(pipe):
+                self.pipe = pipe
+
+    def _base_ivl(self) -> float:
+        ivl = self.core.opt(O.RECONNECT_IVL)
+        return ivl / 1000.0 if ivl > 0 else -1.0
+
+    def start(self) -> None:
+        """Begin connecting (on the core's loop)."""
+        if self._closed:
+            return
+        self._task = self.core.io.loop.create_task(self._connect())
+
+    async def _connect(self) -> None:
+        loop = self.core.io.loop
+        factory = lambda: StreamEngine(self.core, self)  # noqa: E731
+        try:
+            if self.ep.transport == "tcp":
+                await loop.create_connection(
+                    factory,
+                    self.ep.host,
+                    self.ep.port,
+                    family=resolve_family(self.ep.host, bool(self.core.opt(O.IPV6))),
+                )
+            else:
+                await loop.create_unix_connection(factory, ipc_address(self.ep.address))
+        except asyncio.CancelledError:
+            raise
+        except OSError:
+            self.core.emit(Event.CONNECT_DELAYED, 0, self.endpoint)
+            self._schedule_reconnect()
+        finally:
+            self._task = None
+
+    def _schedule_reconnect(self) -> None:
+        if self._closed or self._terminal or self._ivl < 0:
+            return
+        loop = self.core.io.loop
+        delay = self._ivl
+        ivl_max = self.core.opt(O.RECONNECT_IVL_MAX)
+        if ivl_max > 0 and ivl_max / 1000.0 > self._ivl:
+            self._ivl = min(self._ivl * 2, ivl_max / 1000.0)
+        self._retry = loop.call_later(delay, self._retry_now)
+        self.core.emit(Event.CONNECT_RETRIED, int(delay * 1000), self.endpoint)
+
+    def _retry_now(self) -> None:
+        self._retry = None
+        if not self._closed and self.engine is None:
+            self.start()
+
+    # EngineOwner
+    def engine_started(self, engine: StreamEngine) -> None:
+        if self._closed and not self._lingering_with_data():
+            engine.abort()
+            return
+        self.engine = engine
+        self.core.emit(Event.CONNECTED, engine.fd, self.endpoint)
+
+    def handshake_done(self, engine: StreamEngine, peer: PeerInfo) -> Pipe | None:
+        self._ivl = self._base_ivl()
+        self.connections += 1
+        if self.pipe is not None:
+            self.pipe.peer = peer
+            if self.connections > 1:
+                self.core.hiccup(self.pipe)
+            return self.pipe
+        pipe = self.core.make_pipe(peer)
+        if not self.core.attach_pipe(pipe):
+            return None
+        if self.persistent:
+            self.pipe = pipe
+        else:
+            self._transient = pipe
+        return pipe
+
+    def engine_stopped(self, engine: StreamEngine, pipe: Pipe | None, reconnect: bool) -> None:
+        if engine is self.engine:
+            self.engine = None
+        if pipe is not None and pipe is not self.pipe:
+            self.core.pipe_terminated(pipe)
+        if not reconnect:
+            # the peer sent ERROR or refused us: RFC 37 says do not retry blindly
+            self._terminal = True
+        if not self._closed or self._lingering_with_data():
+            self._schedule_reconnect()
+
+    def _lingering_with_data(self) -> bool:
+        pipe = self.pipe
+        return self._closed and self._linger_active and pipe is not None and bool(pipe.out_q)
+
+    _linger_active = False
+    _transient: Pipe | None = None
+
+    async def close(self, linger: float | None) -> None:
+        """Stop reconnecting; flush queued messages for up to ``linger`` seconds."""
+        if self._closed:
+            return
+        self._closed = True
+        loop = self.core.io.loop
+        deadline = None if linger is None else loop.time() + linger
+        pipe = self.pipe
+        if linger != 0 and pipe is not None and pipe.out_q and not self._terminal:
+            # keep (re)connecting until the queue is delivered or linger expires
+            self._linger_active = True
+            if self.engine is None and self._task is None and self._retry is None:
+                self.start()
+            while pipe.out_q and not self._terminal:
+                if deadline is not None and loop.time() >= deadline:
+                    break
+                await asyncio.sleep(LINGER_POLL)
+            self._linger_active = False
+        if self._retry is not None:
+            self._retry.cancel()
+            self._retry = None
+        if self._task is not None:
+            self._task.cancel()
+        engine = self.engine
+        if engine is not None:
+            remaining = None if deadline is None else max(0.0, deadline - loop.time())
+            await engine.linger_close(remaining if linger != 0 else 0)
+        if self.pipe is not None:
+            self.core.pipe_terminated(self.pipe)
+
+    def abort(self) -> None:
+        """Drop everything at once (the loop is gone)."""
+        self._closed = True
+        if self.engine is not None:
+            self.engine.abort()

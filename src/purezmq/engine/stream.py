@@ -1,0 +1,382 @@
+"""StreamEngine: one tcp/ipc connection, driving the sans-I/O ZMTP core on a loop.
+
+Reading: every chunk the transport delivers goes to :class:`ZMTPConnection`, and every
+complete message it yields is appended to the pipe's ``in_q``; at RCVHWM the engine
+stops reading (TCP back-pressure, like libzmq) until the socket drains the queue.
+
+Writing: the socket appends to the pipe's ``out_q`` and calls ``pipe.on_write``; the
+engine schedules one flush per loop turn, encodes every queued message and writes them
+with one call. The transport's own buffer limit pauses the flush, so SNDHWM holds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any, Protocol
+
+from purezmq.constants import Event
+from purezmq.constants import SocketOption as O
+from purezmq.routing.pipe import PeerInfo, Pipe, Subscription
+from purezmq.zmtp.connection import ZMTPConnection
+from purezmq.zmtp.events import (
+    ConnectionFailed,
+    ErrorReceived,
+    HandshakeComplete,
+    MessageReceived,
+)
+from purezmq.zmtp.mechanisms.null import NullMechanism
+
+if TYPE_CHECKING:
+    from purezmq.engine.core import SocketCore
+
+__all__ = ["StreamEngine", "EngineOwner", "READ_CHUNK", "FLUSH_BUDGET"]
+
+#: Bytes asked of the transport per read: 64 KiB reads measured fastest for large
+#: payloads (ARCHITECTURE.md), and small enough to stay cache-friendly.
+READ_CHUNK = 65536
+#: Payload bytes encoded per flush before yielding to the loop, so one busy pipe cannot
+#: starve other connections and the transport's pause_writing can take effect.
+FLUSH_BUDGET = 1 << 20
+
+
+class EngineOwner(Protocol):
+    """What a StreamEngine reports to: a Listener (bind side) or a ConnectSession."""
+
+    endpoint: str
+
+    def engine_started(self, engine: StreamEngine) -> None: ...
+
+    def handshake_done(self, engine: StreamEngine, peer: PeerInfo) -> Pipe | None: ...
+
+    def engine_stopped(self, engine: StreamEngine, pipe: Pipe | None, reconnect: bool) -> None: ...
+
+
+def _seconds(ms: Any) -> float:
+    return float(ms) / 1000.0 if isinstance(ms, int) and ms > 0 else 0.0
+
+
+def make_connection(core: SocketCore, now: float) -> ZMTPConnection:
+    """A ZMTPConnection configured from the socket's options."""
+    timeout = core.opt(O.HEARTBEAT_TIMEOUT)
+    return ZMTPConnection(
+        socket_type=core.type_name,
+        mechanism=NullMechanism(),
+        routing_id=core.routing_id if core.sends_identity else b"",
+        metadata={},
+        heartbeat_ivl=_seconds(core.opt(O.HEARTBEAT_IVL)),
+        heartbeat_ttl=_seconds(core.opt(O.HEARTBEAT_TTL)),
+        heartbeat_timeout=None if timeout < 0 else timeout / 1000.0,
+        handshake_ivl=_seconds(core.opt(O.HANDSHAKE_IVL)),
+        max_msg_size=core.opt(O.MAXMSGSIZE),
+        now=now,
+    )
+
+
+class StreamEngine(asyncio.BufferedProtocol):
+    """One ZMTP connection over a stream transport."""
+
+    def __init__(self, core: SocketCore, owner: EngineOwner) -> None:
+        self.core = core
+        self.owner = owner
+        self.loop = core.io.loop
+        self.transport: asyncio.Transport | None = None
+        self.conn: ZMTPConnection | None = None
+        self.pipe: Pipe | None = None
+        self.peer_address = ""
+        self._buf = bytearray(READ_CHUNK)
+        self._view = memoryview(self._buf)
+        self._flush_pending = False
+        self._write_paused = False
+        self._read_paused = False
+        self._resume_pending = False
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_at: float | None = None
+        self._closed = False
+        self._reconnect = True
+        self._linger_deadline: float | None = None
+        self._lingering = False
+        self._linger_done: asyncio.Future[None] | None = None
+        self.fd = -1
+
+    # ------------------------------------------------------------ transport events
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            from purezmq.transport.tcp import configure_stream_socket
+
+            configure_stream_socket(sock, self.core.options)
+            try:
+                self.fd = sock.fileno()
+            except OSError:
+                self.fd = -1
+        peer = transport.get_extra_info("peername")
+        if isinstance(peer, tuple) and peer:
+            self.peer_address = str(peer[0])
+        self.conn = make_connection(self.core, self.loop.time())
+        self.owner.engine_started(self)
+        self._write_out()
+        self._arm_timer()
+
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self._view
+
+    def buffer_updated(self, nbytes: int) -> None:
+        conn = self.conn
+        if conn is None or self._closed:
+            return
+        events = conn.receive_data(bytes(self._view[:nbytes]), self.loop.time())
+        if events:
+            self._handle(events)
+        self._write_out()
+        self._arm_timer()
+
+    def eof_received(self) -> bool:
+        return False  # close the transport
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._closed = True
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        pipe = self.pipe
+        if pipe is not None:
+            pipe.on_write = _noop
+            pipe.on_read = _noop
+        handshaken = self.conn is not None and self.conn.handshake_complete
+        if handshaken:
+            self.core.emit(Event.DISCONNECTED, self.fd, self.owner.endpoint)
+        self.owner.engine_stopped(self, pipe, self._reconnect)
+        self.pipe = None
+        if self._linger_done is not None and not self._linger_done.done():
+            self._linger_done.set_result(None)
+
+    def pause_writing(self) -> None:
+        self._write_paused = True
+
+    def resume_writing(self) -> None:
+        self._write_paused = False
+        self._schedule_flush()
+
+    # ------------------------------------------------------------ protocol events
+    def _handle(self, events: list[Any]) -> None:
+        pipe = self.pipe
+        got = False
+        for ev in events:
+            if type(ev) is MessageReceived:
+                if pipe is None:
+                    continue
+                q = pipe.in_q
+                if self.core.conflate:
+                    q.clear()
+                q.append(ev.frames)
+                got = True
+                hwm = pipe.in_hwm
+                if hwm and len(q) >= hwm and not self._read_paused:
+                    self._pause_reading()
+            elif type(ev) is HandshakeComplete:
+                self._handshake_complete(ev)
+                pipe = self.pipe
+            elif type(ev) is ErrorReceived:
+                self._fail(Event.HANDSHAKE_FAILED_NO_DETAIL, 0, reconnect=False)
+                break
+            elif type(ev) is ConnectionFailed:
+                if ev.handshake:
+                    kind = Event.HANDSHAKE_FAILED_AUTH if ev.auth else (
+                        Event.HANDSHAKE_FAILED_PROTOCOL if ev.code else
+                        Event.HANDSHAKE_FAILED_NO_DETAIL
+                    )
+                    self._fail(kind, ev.code, reconnect=True)
+                else:
+                    self._fail(0, 0, reconnect=True)
+                break
+        if got:
+            self.core.notify()
+
+    def _handshake_complete(self, ev: HandshakeComplete) -> None:
+        peer = PeerInfo(ev.socket_type, ev.identity, dict(ev.properties), ev.minor_version)
+        if self.peer_address:
+            peer.properties.setdefault("Peer-Address", self.peer_address.encode())
+        pipe = self.owner.handshake_done(self, peer)
+        if pipe is None:
+            # refused by the pattern (PAIR's second peer, duplicate ROUTER id)
+            self._reconnect = False
+            self.close()
+            return
+        self.pipe = pipe
+        pipe.on_write = self._schedule_flush_threadsafe
+        pipe.on_read = self._on_pipe_read
+        pipe.on_close = self.close_threadsafe
+        self.core.emit(Event.HANDSHAKE_SUCCEEDED, 0, self.owner.endpoint)
+        self._flush()
+
+    def _fail(self, event: int, value: int, reconnect: bool) -> None:
+        if event:
+            self.core.emit(event, value, self.owner.endpoint)
+        self._reconnect = reconnect
+        self.close()
+
+    # ------------------------------------------------------------ reading
+    def _pause_reading(self) -> None:
+        if self.transport is not None and not self._closed:
+            self._read_paused = True
+            self.transport.pause_reading()
+
+    def _on_pipe_read(self) -> None:
+        # called by the socket (any thread) after it took a message from in_q
+        if self._read_paused and not self._resume_pending:
+            pipe = self.pipe
+            if pipe is not None and (not pipe.in_hwm or len(pipe.in_q) < pipe.in_hwm):
+                self._resume_pending = True
+                self.core.io.call_soon(self._resume_reading)
+
+    def _resume_reading(self) -> None:
+        self._resume_pending = False
+        if self._read_paused and self.transport is not None and not self._closed:
+            self._read_paused = False
+            self.transport.resume_reading()
+
+    # ------------------------------------------------------------ writing
+    def _schedule_flush_threadsafe(self) -> None:
+        # pipe.on_write: called by the socket, from any thread, once per message
+        if not self._flush_pending:
+            self._flush_pending = True
+            self.core.io.call_soon(self._flush)
+
+    def _schedule_flush(self) -> None:
+        if not self._flush_pending:
+            self._flush_pending = True
+            self.loop.call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._flush_pending = False
+        pipe, conn = self.pipe, self.conn
+        if pipe is None or conn is None or self._closed or not conn.handshake_complete:
+            return
+        if self._write_paused:
+            return
+        q = pipe.out_q
+        if not q:
+            if self._lingering:
+                self._linger_check()
+            return
+        hwm = pipe.out_hwm
+        was_full = bool(hwm) and len(q) >= hwm
+        budget = FLUSH_BUDGET
+        send_message = conn.send_message
+        popleft = q.popleft
+        while q and budget > 0:
+            msg = popleft()
+            if type(msg) is list:
+                send_message(msg)
+                for f in msg:
+                    budget -= len(f)
+                budget -= 16
+            elif isinstance(msg, Subscription):
+                conn.send_subscribe(msg.topic, msg.subscribe)
+            else:
+                send_message(list(msg))
+        self._write_out()
+        if was_full or self.core.waiters:
+            self.core.notify()
+        if q and not self._write_paused:
+            self._schedule_flush()
+        elif self._lingering:
+            self._linger_check()
+
+    def _write_out(self) -> None:
+        conn, transport = self.conn, self.transport
+        if conn is None or transport is None or self._closed:
+            return
+        chunks = conn.take_output()
+        if chunks:
+            if len(chunks) == 1:
+                transport.write(chunks[0])
+            else:
+                transport.writelines(chunks)
+
+    # ------------------------------------------------------------ timers
+    def _arm_timer(self) -> None:
+        conn = self.conn
+        if conn is None or self._closed:
+            return
+        at = conn.next_deadline()
+        if at == self._timer_at:
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._timer_at = at
+        if at is not None:
+            self._timer = self.loop.call_at(at, self._on_timer)
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        self._timer_at = None
+        conn = self.conn
+        if conn is None or self._closed:
+            return
+        events = conn.handle_timer(self.loop.time())
+        if events:
+            self._handle(events)
+        self._write_out()
+        self._arm_timer()
+
+    # ------------------------------------------------------------ closing
+    def close(self) -> None:
+        """Close the connection now (buffered bytes are still written)."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self.transport is not None:
+            self.transport.close()
+
+    def close_threadsafe(self) -> None:
+        """Close from any thread (pipe.on_close, ROUTER handover)."""
+        self.core.io.call_soon(self.close)
+
+    def abort(self) -> None:
+        """Drop the connection at once, discarding buffered bytes."""
+        self._closed = True
+        if self.transport is not None:
+            self.transport.abort()
+
+    def _pending_out(self) -> bool:
+        pipe = self.pipe
+        if pipe is not None and pipe.out_q:
+            return True
+        return self.transport is not None and self.transport.get_write_buffer_size() > 0
+
+    def _linger_check(self) -> None:
+        # transport.close() still writes what the transport buffered, and
+        # connection_lost (which ends the linger) fires only after that
+        pipe = self.pipe
+        if pipe is None or not pipe.out_q:
+            self.close()
+
+    async def linger_close(self, timeout: float | None) -> None:
+        """Flush what is queued for up to ``timeout`` seconds (None = forever), then close."""
+        if self._closed:
+            return
+        handshaken = self.conn is not None and self.conn.handshake_complete
+        if timeout == 0 or not handshaken or not self._pending_out():
+            if timeout == 0:
+                self.abort()
+            else:
+                self.close()
+            return
+        self._lingering = True
+        self._linger_done = self.loop.create_future()
+        self._schedule_flush()
+        try:
+            await asyncio.wait_for(asyncio.shield(self._linger_done), timeout)
+        except asyncio.TimeoutError:
+            self.abort()
+
+
+def _noop() -> None:
+    pass
