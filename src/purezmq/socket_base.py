@@ -225,6 +225,47 @@ class SocketBase:
             topic = topic.encode("utf-8")
         self.setsockopt(O.UNSUBSCRIBE, topic)
 
+    # ------------------------------------------------------------------ monitor
+    def monitor(self, addr: str | bytes | None, events: int = 0xFFFF) -> None:
+        """Publish this socket's events on a PAIR bound at ``addr`` (inproc).
+
+        Each event is libzmq's two-frame message: ``struct.pack("=HI", event, value)``
+        and the endpoint. ``addr=None`` stops monitoring.
+        """
+        core = self._core
+        core.check_open()
+        if addr is None:
+            core.stop_monitor()
+            return
+        text = addr.decode() if isinstance(addr, bytes) else addr
+        if not text.startswith("inproc://"):
+            raise ZMQError(Errno.EPROTONOSUPPORT, "monitor endpoints must be inproc://")
+        core.stop_monitor()
+        mon = SocketCore(core.ctx, SocketType.PAIR, core.io)
+        core.ctx.add_socket(mon)
+        mon.options[O.LINGER] = 0
+        try:
+            endpoints.bind(mon, text)
+        except ZMQError:
+            mon.close(0)
+            raise
+        core.monitor_core = mon
+        core.monitor_events = events
+
+    def get_monitor_socket(self, events: int = 0xFFFF, addr: str | None = None) -> Any:
+        """Start monitoring and return a connected PAIR socket that receives the events."""
+        if addr is None:
+            addr = f"inproc://monitor.s-{id(self):x}"
+        self.monitor(addr, events)
+        sock = self.context.socket(SocketType.PAIR)
+        sock.connect(addr)
+        object.__setattr__(self, "_monitor_socket", sock)
+        return sock
+
+    def disable_monitor(self) -> None:
+        """Stop monitoring (the monitor socket receives MONITOR_STOPPED)."""
+        self._core.stop_monitor()
+
     @property
     def last_endpoint(self) -> bytes:
         """LAST_ENDPOINT."""

@@ -37,6 +37,8 @@ LINGER_POLL = 0.01
 class Listener:
     """A bound tcp/ipc endpoint accepting connections."""
 
+    engine_class: type[StreamEngine] = StreamEngine
+
     def __init__(
         self, core: SocketCore, sock: socket.socket, endpoint: str, unlink: str | None
     ) -> None:
@@ -53,7 +55,7 @@ class Listener:
         loop = self.core.io.loop
         if self._closed:
             return
-        factory = lambda: StreamEngine(self.core, self)  # noqa: E731
+        factory = lambda: self.engine_class(self.core, self)  # noqa: E731
         if self.sock.family == getattr(socket, "AF_UNIX", None):
             self.server = await loop.create_unix_server(factory, sock=self.sock)
         else:
@@ -110,6 +112,8 @@ class Listener:
 class ConnectSession:
     """An endpoint we connect to, reconnecting until closed."""
 
+    engine_class: type[StreamEngine] = StreamEngine
+
     def __init__(self, core: SocketCore, ep: Endpoint, endpoint: str) -> None:
         self.core = core
         self.ep = ep
@@ -141,7 +145,7 @@ class ConnectSession:
 
     async def _connect(self) -> None:
         loop = self.core.io.loop
-        factory = lambda: StreamEngine(self.core, self)  # noqa: E731
+        factory = lambda: self.engine_class(self.core, self)  # noqa: E731
         try:
             if self.ep.transport == "tcp":
                 await loop.create_connection(

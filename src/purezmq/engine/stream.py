@@ -95,6 +95,7 @@ class StreamEngine(asyncio.BufferedProtocol):
         self._reconnect = True
         self._linger_deadline: float | None = None
         self._lingering = False
+        self._handshaken = False
         self._linger_done: asyncio.Future[None] | None = None
         self.fd = -1
 
@@ -144,8 +145,7 @@ class StreamEngine(asyncio.BufferedProtocol):
         if pipe is not None:
             pipe.on_write = _noop
             pipe.on_read = _noop
-        handshaken = self.conn is not None and self.conn.handshake_complete
-        if handshaken:
+        if self._handshaken:
             self.core.emit(Event.DISCONNECTED, self.fd, self.owner.endpoint)
         self.owner.engine_stopped(self, pipe, self._reconnect)
         self.pipe = None
@@ -205,6 +205,7 @@ class StreamEngine(asyncio.BufferedProtocol):
             self.close()
             return
         self.pipe = pipe
+        self._handshaken = True
         pipe.on_write = self._schedule_flush_threadsafe
         pipe.on_read = self._on_pipe_read
         pipe.on_close = self.close_threadsafe
@@ -312,12 +313,17 @@ class StreamEngine(asyncio.BufferedProtocol):
             self._timer = self.loop.call_at(at, self._on_timer)
 
     def _on_timer(self) -> None:
+        due = self._timer_at
         self._timer = None
         self._timer_at = None
         conn = self.conn
         if conn is None or self._closed:
             return
-        events = conn.handle_timer(self.loop.time())
+        now = self.loop.time()
+        if due is not None and now < due:
+            # asyncio runs handles up to one clock resolution early: it is due
+            now = due
+        events = conn.handle_timer(now)
         if events:
             self._handle(events)
         self._write_out()

@@ -1,0 +1,332 @@
+"""Engine behaviour: reconnects, linger, HWM back-pressure, heartbeats, hostile bytes.
+
+Each test bounds every wait with RCVTIMEO or a deadline; none sleeps to synchronise.
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+import zmq
+
+import purezmq
+
+
+def wait_for(cond: Callable[[], bool], timeout: float = 5.0) -> bool:
+    """Poll ``cond`` until true or ``timeout``; a bounded wait, not a sleep-as-sync."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return True
+        time.sleep(0.005)
+    return cond()
+
+
+@pytest.fixture
+def ctx() -> Iterator[purezmq.Context]:
+    c = purezmq.Context()
+    yield c
+    c.destroy(linger=0)
+
+
+class _TrackingContext:
+    """A pyzmq context whose sockets are all closed at teardown (pyzmq warns otherwise)."""
+
+    def __init__(self) -> None:
+        self.ctx = zmq.Context()
+        self.ctx.setsockopt(zmq.LINGER, 0)
+        self.sockets: list[zmq.Socket] = []
+
+    def socket(self, kind: int) -> zmq.Socket:
+        s = self.ctx.socket(kind)
+        self.sockets.append(s)
+        return s
+
+    def close(self) -> None:
+        for s in self.sockets:
+            s.close(0)
+        self.ctx.term()
+
+
+@pytest.fixture
+def zctx() -> Iterator[_TrackingContext]:
+    c = _TrackingContext()
+    yield c
+    c.close()
+
+
+def _try_bind(sock: zmq.Socket, ep: str) -> bool:
+    try:
+        sock.bind(ep)
+    except zmq.ZMQError:
+        return False
+    return True
+
+
+def _monitor(ctx: purezmq.Context, sock: purezmq.Socket) -> purezmq.Socket:
+    addr = f"inproc://mon-{id(sock)}"
+    sock.monitor(addr, purezmq.EVENT_ALL)
+    mon = ctx.socket(purezmq.PAIR)
+    mon.rcvtimeo = 5000
+    mon.connect(addr)
+    return mon
+
+
+def _events(mon: purezmq.Socket, want: int, timeout: float = 5.0) -> list[int]:
+    seen: list[int] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            frames = mon.recv_multipart(purezmq.NOBLOCK)
+        except purezmq.Again:
+            time.sleep(0.005)
+            continue
+        event, _value = struct.unpack("=HI", frames[0])
+        seen.append(event)
+        if event == want:
+            return seen
+    raise AssertionError(f"event {want:#x} not seen; got {[hex(e) for e in seen]}")
+
+
+def test_reconnect_after_peer_restart_resubscribes(ctx: purezmq.Context, zctx: _TrackingContext) -> None:
+    """A connecting SUB reconnects with backoff and resends its subscriptions."""
+    sub = ctx.socket(purezmq.SUB)
+    sub.rcvtimeo = 100
+    sub.setsockopt(purezmq.RECONNECT_IVL, 20)
+    sub.subscribe(b"T")
+    pub = zctx.socket(zmq.XPUB)
+    pub.rcvtimeo = 5000
+    port = pub.bind_to_random_port("tcp://127.0.0.1")
+    sub.connect(f"tcp://127.0.0.1:{port}")
+    assert pub.recv() == b"\x01T"
+    pub.close(0)
+    pub2 = zctx.socket(zmq.XPUB)
+    pub2.rcvtimeo = 5000
+    # libzmq closes the old listener in its I/O thread: the port frees shortly after
+    assert wait_for(lambda: _try_bind(pub2, f"tcp://127.0.0.1:{port}"))
+    assert pub2.recv() == b"\x01T"  # resubscribed on the new connection
+    pub2.send(b"Tick")
+    sub.rcvtimeo = 5000
+    assert sub.recv() == b"Tick"
+
+
+def test_connect_side_queue_survives_until_peer_appears(ctx: purezmq.Context, zctx: _TrackingContext) -> None:
+    """Messages sent before the peer exists are delivered in order once it binds."""
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    push = ctx.socket(purezmq.PUSH)
+    push.sndhwm = 5
+    push.setsockopt(purezmq.RECONNECT_IVL, 20)
+    push.connect(f"tcp://127.0.0.1:{port}")
+    for i in range(5):
+        push.send(b"%d" % i, purezmq.NOBLOCK)
+    with pytest.raises(purezmq.Again):
+        push.send(b"too many", purezmq.NOBLOCK)
+    pull = zctx.socket(zmq.PULL)
+    pull.rcvtimeo = 5000
+    pull.bind(f"tcp://127.0.0.1:{port}")
+    assert [pull.recv() for _ in range(5)] == [b"0", b"1", b"2", b"3", b"4"]
+
+
+def test_linger_delivers_queued_messages_at_close(ctx: purezmq.Context, zctx: _TrackingContext) -> None:
+    pull = zctx.socket(zmq.PULL)
+    pull.rcvtimeo = 5000
+    port = pull.bind_to_random_port("tcp://127.0.0.1")
+    push = ctx.socket(purezmq.PUSH)
+    push.connect(f"tcp://127.0.0.1:{port}")
+    for i in range(100):
+        push.send(b"m%d" % i)
+    push.close(linger=5000)
+    assert [pull.recv() for _ in range(100)] == [b"m%d" % i for i in range(100)]
+
+
+def test_linger_zero_term_does_not_hang(ctx: purezmq.Context) -> None:
+    push = ctx.socket(purezmq.PUSH)
+    push.connect("tcp://127.0.0.1:1")  # nobody listens there
+    push.send(b"never delivered")
+    t0 = time.monotonic()
+    push.close(linger=0)
+    ctx.term()
+    assert time.monotonic() - t0 < 2.0
+
+
+def test_linger_timeout_bounds_close(ctx: purezmq.Context) -> None:
+    push = ctx.socket(purezmq.PUSH)
+    push.connect("tcp://127.0.0.1:1")
+    push.send(b"never delivered")
+    t0 = time.monotonic()
+    push.close(linger=200)
+    ctx.term()
+    elapsed = time.monotonic() - t0
+    assert 0.15 <= elapsed < 2.0
+
+
+def test_rcvhwm_back_pressure_loses_nothing(ctx: purezmq.Context, zctx: _TrackingContext) -> None:
+    """A slow reader pauses the connection at RCVHWM; every message still arrives."""
+    pull = ctx.socket(purezmq.PULL)
+    pull.rcvhwm = 10
+    pull.rcvtimeo = 5000
+    pull.bind("tcp://127.0.0.1:*")
+    push = zctx.socket(zmq.PUSH)
+    push.connect(pull.last_endpoint.decode())
+    n = 5000
+    sender = threading.Thread(target=lambda: [push.send(b"%d" % i) for i in range(n)])
+    sender.start()
+    got = [pull.recv() for _ in range(n)]
+    sender.join(5)
+    assert got == [b"%d" % i for i in range(n)]
+
+
+def test_heartbeats_keep_libzmq_peer_connected(ctx: purezmq.Context, zctx: _TrackingContext) -> None:
+    """libzmq with a short heartbeat timeout stays connected: we answer its PINGs."""
+    rep = zctx.socket(zmq.REP)
+    rep.setsockopt(zmq.HEARTBEAT_IVL, 50)
+    rep.setsockopt(zmq.HEARTBEAT_TIMEOUT, 150)
+    rep.rcvtimeo = 5000
+    port = rep.bind_to_random_port("tcp://127.0.0.1")
+    zmon = rep.get_monitor_socket(zmq.EVENT_DISCONNECTED | zmq.EVENT_ACCEPTED)
+    zctx.sockets.append(zmon)
+    zmon.rcvtimeo = 5000
+    req = ctx.socket(purezmq.REQ)
+    req.rcvtimeo = 5000
+    req.connect(f"tcp://127.0.0.1:{port}")
+    req.send(b"a")
+    assert rep.recv() == b"a"
+    rep.send(b"b")
+    assert req.recv() == b"b"
+    ev = struct.unpack("=HI", zmon.recv_multipart()[0])[0]
+    assert ev == zmq.EVENT_ACCEPTED
+    # several heartbeat timeouts of silence must not drop the connection
+    zmon.rcvtimeo = 600
+    with pytest.raises(zmq.Again):
+        zmon.recv_multipart()
+    req.send(b"c")
+    assert rep.recv() == b"c"
+    rep.disable_monitor()
+    zmon.close(0)
+
+
+def test_heartbeat_timeout_drops_silent_peer(ctx: purezmq.Context) -> None:
+    """A peer that completes the handshake then never answers PING is dropped."""
+    pull = ctx.socket(purezmq.PULL)
+    pull.setsockopt(purezmq.HEARTBEAT_IVL, 50)
+    pull.setsockopt(purezmq.HEARTBEAT_TIMEOUT, 150)
+    pull.bind("tcp://127.0.0.1:*")
+    mon = _monitor(ctx, pull)
+    host, port = pull.last_endpoint.decode()[6:].rsplit(":", 1)
+    raw = socket.create_connection((host, int(port)))
+    raw.sendall(bytes.fromhex("ff00000000000000017f0301") + b"NULL".ljust(20, b"\0") + bytes(32))
+    raw.sendall(bytes.fromhex("041a0552454144590b536f636b65742d547970650000000450555348"))
+    _events(mon, purezmq.EVENT_HANDSHAKE_SUCCEEDED)
+    _events(mon, purezmq.EVENT_DISCONNECTED, timeout=3.0)
+    raw.close()
+
+
+def test_handshake_timeout_closes_silent_connection(ctx: purezmq.Context) -> None:
+    pull = ctx.socket(purezmq.PULL)
+    pull.setsockopt(purezmq.HANDSHAKE_IVL, 100)
+    pull.bind("tcp://127.0.0.1:*")
+    host, port = pull.last_endpoint.decode()[6:].rsplit(":", 1)
+    raw = socket.create_connection((host, int(port)))
+    raw.settimeout(3.0)
+    t0 = time.monotonic()
+    data = b""
+    while True:
+        chunk = raw.recv(100)
+        if not chunk:
+            break
+        data += chunk
+    assert time.monotonic() - t0 < 2.5
+    assert data.startswith(b"\xff")  # it sent its greeting, then closed on us
+    raw.close()
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", b"\x01\x00hello", bytes(64),
+     bytes.fromhex("ff00000000000000017f0100")],
+    ids=["http", "zmtp1-like", "zeros", "zmtp2"],
+)
+def test_garbage_peer_is_dropped_and_good_peer_unaffected(
+    ctx: purezmq.Context, zctx: _TrackingContext, garbage: bytes
+) -> None:
+    pull = ctx.socket(purezmq.PULL)
+    pull.rcvtimeo = 5000
+    pull.bind("tcp://127.0.0.1:*")
+    ep = pull.last_endpoint.decode()
+    good = zctx.socket(zmq.PUSH)
+    good.connect(ep)
+    good.send(b"before")
+    assert pull.recv() == b"before"
+    host, port = ep[6:].rsplit(":", 1)
+    raw = socket.create_connection((host, int(port)))
+    raw.settimeout(5.0)
+    raw.sendall(garbage)
+    # the bad connection is closed by us (EOF), never taken for a ZMTP 1.0/2.0 peer
+    buf = b""
+    while True:
+        chunk = raw.recv(100)
+        if not chunk:
+            break
+        buf += chunk
+    raw.close()
+    good.send(b"after")
+    assert pull.recv() == b"after"
+
+
+def test_oversized_frame_drops_only_that_peer(ctx: purezmq.Context, zctx: _TrackingContext) -> None:
+    pull = ctx.socket(purezmq.PULL)
+    pull.setsockopt(purezmq.MAXMSGSIZE, 100)
+    pull.rcvtimeo = 5000
+    pull.bind("tcp://127.0.0.1:*")
+    ep = pull.last_endpoint.decode()
+    big = zctx.socket(zmq.PUSH)
+    big.setsockopt(zmq.RECONNECT_IVL, -1)
+    big.connect(ep)
+    small = zctx.socket(zmq.PUSH)
+    small.connect(ep)
+    big.send(b"x" * 1000)
+    small.send(b"ok")
+    assert pull.recv() == b"ok"
+    with pytest.raises(purezmq.Again):
+        pull.recv(purezmq.NOBLOCK)
+
+
+def test_subscription_reaches_connecting_pub_without_polling(
+    ctx: purezmq.Context, zctx: _TrackingContext
+) -> None:
+    """libzmq issue 2267: our PUB applies subscriptions as soon as it sends."""
+    sub = zctx.socket(zmq.SUB)
+    sub.setsockopt(zmq.SUBSCRIBE, b"")
+    sub.rcvtimeo = 5000
+    port = sub.bind_to_random_port("tcp://127.0.0.1")
+    zmon = sub.get_monitor_socket(zmq.EVENT_HANDSHAKE_SUCCEEDED)
+    zctx.sockets.append(zmon)
+    zmon.rcvtimeo = 5000
+    pub = ctx.socket(purezmq.PUB)
+    mon = _monitor(ctx, pub)
+    pub.connect(f"tcp://127.0.0.1:{port}")
+    zmon.recv_multipart()
+    _events(mon, purezmq.EVENT_HANDSHAKE_SUCCEEDED)
+    # the subscription travels right behind the handshake: give it a bounded moment
+    assert wait_for(lambda: pub.getsockopt(purezmq.EVENTS) & purezmq.POLLOUT != 0)
+    deadline = time.monotonic() + 5
+    got = None
+    n = 0
+    while got is None and time.monotonic() < deadline:
+        pub.send(b"%d" % n)
+        n += 1
+        try:
+            got = sub.recv(zmq.NOBLOCK)
+        except zmq.Again:
+            time.sleep(0.001)
+    assert got is not None
+    sub.disable_monitor()
+    zmon.close(0)
