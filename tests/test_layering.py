@@ -8,8 +8,18 @@ import pathlib
 import pytest
 
 SRC = pathlib.Path(__file__).resolve().parents[1] / "src" / "purezmq"
-FORBIDDEN = {"asyncio", "socket", "selectors", "threading", "time", "select", "ssl",
-             "subprocess", "multiprocessing", "concurrent"}
+FORBIDDEN = {
+    "asyncio",
+    "socket",
+    "selectors",
+    "threading",
+    "time",
+    "select",
+    "ssl",
+    "subprocess",
+    "multiprocessing",
+    "concurrent",
+}
 
 
 def _imports(path: pathlib.Path) -> set[str]:

@@ -30,10 +30,15 @@ def test_libzmq_numbers() -> None:
 
 def test_same_values_as_pyzmq() -> None:
     zmq = __import__("zmq")
-    names = [n for n in purezmq._names.__all__ if hasattr(zmq, n)] if hasattr(
-        purezmq, "_names"
-    ) else [n for n in purezmq.__all__ if n.isupper() and hasattr(zmq, n)]
+    names = (
+        [n for n in purezmq._names.__all__ if hasattr(zmq, n)]
+        if hasattr(purezmq, "_names")
+        else [n for n in purezmq.__all__ if n.isupper() and hasattr(zmq, n)]
+    )
     assert len(names) > 150
-    mismatched = {n: (int(getattr(purezmq, n)), int(getattr(zmq, n))) for n in names
-                  if int(getattr(purezmq, n)) != int(getattr(zmq, n))}
+    mismatched = {
+        n: (int(getattr(purezmq, n)), int(getattr(zmq, n)))
+        for n in names
+        if int(getattr(purezmq, n)) != int(getattr(zmq, n))
+    }
     assert mismatched == {}

@@ -11,22 +11,22 @@ import errno as _errno
 from enum import IntEnum, IntFlag
 
 __all__ = [
-    "SocketType",
-    "SocketOption",
+    "SOCKET_TYPE_NAMES",
+    "ZMQ_HAUSNUMERO",
     "ContextOption",
+    "DeviceType",
+    "Errno",
+    "Event",
     "Flag",
     "MessageOption",
-    "PollEvent",
-    "Event",
-    "Errno",
-    "ProtocolError",
-    "SecurityMechanism",
-    "DeviceType",
     "NormMode",
-    "RouterNotify",
+    "PollEvent",
+    "ProtocolError",
     "ReconnectStop",
-    "ZMQ_HAUSNUMERO",
-    "SOCKET_TYPE_NAMES",
+    "RouterNotify",
+    "SecurityMechanism",
+    "SocketOption",
+    "SocketType",
 ]
 
 ZMQ_HAUSNUMERO = 156384712
@@ -68,9 +68,30 @@ class SocketType(IntEnum):
 SOCKET_TYPE_NAMES: dict[int, str] = {
     int(t): t.name
     for t in SocketType
-    if t.name in ("PAIR", "PUB", "SUB", "REQ", "REP", "DEALER", "ROUTER", "PULL", "PUSH",
-                  "XPUB", "XSUB", "STREAM", "SERVER", "CLIENT", "RADIO", "DISH",
-                  "GATHER", "SCATTER", "DGRAM", "PEER", "CHANNEL")
+    if t.name
+    in (
+        "PAIR",
+        "PUB",
+        "SUB",
+        "REQ",
+        "REP",
+        "DEALER",
+        "ROUTER",
+        "PULL",
+        "PUSH",
+        "XPUB",
+        "XSUB",
+        "STREAM",
+        "SERVER",
+        "CLIENT",
+        "RADIO",
+        "DISH",
+        "GATHER",
+        "SCATTER",
+        "DGRAM",
+        "PEER",
+        "CHANNEL",
+    )
 }
 
 

@@ -47,7 +47,9 @@ class ContextBase:
     def __repr__(self) -> str:
         closed = " closed" if self.closed else ""
         n = len(self._core.sockets)
-        return f"<{type(self).__module__}.{type(self).__name__}({n} sockets) at {id(self):#x}{closed}>"
+        return (
+            f"<{type(self).__module__}.{type(self).__name__}({n} sockets) at {id(self):#x}{closed}>"
+        )
 
     @classmethod
     def instance(cls: type[T], io_threads: int = 1) -> T:
@@ -63,15 +65,16 @@ class ContextBase:
                 inst = cls(io_threads)
                 cls._instance = inst
                 cls._instance_pid = os.getpid()
-            return inst  # type: ignore[return-value]
+            return inst
 
     @property
     def closed(self) -> bool:
         """True once terminated."""
         return self._core.terminated
 
-    def socket(self, socket_type: int, socket_class: type[SocketBase] | None = None,
-               **kwargs: Any) -> Any:
+    def socket(
+        self, socket_type: int, socket_class: type[SocketBase] | None = None, **kwargs: Any
+    ) -> Any:
         """Create a socket of ``socket_type``."""
         if self.closed:
             raise ZMQError(Errno.ETERM)
@@ -111,7 +114,10 @@ class ContextBase:
             ContextOption(option)
         except ValueError:
             raise ZMQError(Errno.EINVAL) from None
-        return int(self._core.options.get(option, _CONTEXT_DEFAULTS.get(option, 0)))
+        value = self._core.options.get(option)
+        if value is None:
+            value = _CONTEXT_DEFAULTS.get(ContextOption(option), 0)
+        return int(value)
 
     def setsockopt(self, option: int, value: Any) -> None:
         """Default socket option for sockets created after this call."""

@@ -11,13 +11,13 @@ import os
 from purezmq.constants import Errno
 
 __all__ = [
-    "ZMQBaseError",
-    "ZMQError",
-    "ContextTerminated",
-    "NotDone",
     "Again",
+    "ContextTerminated",
     "InterruptedSystemCall",
+    "NotDone",
+    "ZMQBaseError",
     "ZMQBindError",
+    "ZMQError",
     "ZMQVersionError",
     "strerror",
 ]
@@ -106,7 +106,7 @@ class NotDone(ZMQError):
         _subclass_init(self, Errno.ETIMEDOUT if errno is None else errno, msg)
 
 
-class InterruptedSystemCall(ZMQError, InterruptedError):
+class InterruptedSystemCall(ZMQError, InterruptedError):  # type: ignore[misc]
     """EINTR: a blocking call was interrupted by a signal."""
 
     def __init__(self, errno: int | str | None = Errno.EINTR, msg: str | None = None) -> None:

@@ -12,7 +12,7 @@ from typing import Literal
 
 from purezmq.constants import SocketOption as O
 
-__all__ = ["OptionSpec", "OPTIONS", "OptType", "spec_for", "BYTES_OPTIONS", "INT64_OPTIONS"]
+__all__ = ["BYTES_OPTIONS", "INT64_OPTIONS", "OPTIONS", "OptType", "OptionSpec", "spec_for"]
 
 OptType = Literal["int", "int64", "bytes", "fd"]
 

@@ -31,9 +31,7 @@ def to_frame_bytes(data: Any) -> bytes:
     try:
         return bytes(memoryview(data))
     except TypeError:
-        raise TypeError(
-            f"expected bytes or a buffer, not {type(data).__name__}"
-        ) from None
+        raise TypeError(f"expected bytes or a buffer, not {type(data).__name__}") from None
 
 
 class SocketBase:
@@ -45,6 +43,11 @@ class SocketBase:
     """
 
     _core: SocketCore
+    #: frames of the current message not handed out yet (recv + RCVMORE)
+    _rx: deque[Any]
+    #: frames collected with SNDMORE until the last one
+    _tx: list[bytes]
+    context: Any
 
     def __init__(self, context: Any = None, socket_type: int = -1, **kwargs: Any) -> None:
         if context is None:
@@ -82,7 +85,9 @@ class SocketBase:
         except ValueError:
             name = str(self._core.socket_type)
         closed = " closed" if self.closed else ""
-        return f"<{type(self).__module__}.{type(self).__name__}(zmq.{name}) at {id(self):#x}{closed}>"
+        return (
+            f"<{type(self).__module__}.{type(self).__name__}(zmq.{name}) at {id(self):#x}{closed}>"
+        )
 
     @property
     def closed(self) -> bool:
@@ -275,7 +280,7 @@ class SocketBase:
 class EndpointContext:
     """What bind()/connect() return: usable as a context manager that undoes them."""
 
-    __slots__ = ("_socket", "addr", "_undo")
+    __slots__ = ("_socket", "_undo", "addr")
 
     def __init__(self, socket: SocketBase, addr: str, undo: str) -> None:
         self._socket = socket
@@ -319,4 +324,3 @@ def _install_option_attributes() -> None:
 
 
 _install_option_attributes()
-

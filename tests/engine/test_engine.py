@@ -93,7 +93,9 @@ def _events(mon: purezmq.Socket, want: int, timeout: float = 5.0) -> list[int]:
     raise AssertionError(f"event {want:#x} not seen; got {[hex(e) for e in seen]}")
 
 
-def test_reconnect_after_peer_restart_resubscribes(ctx: purezmq.Context, zctx: _TrackingContext) -> None:
+def test_reconnect_after_peer_restart_resubscribes(
+    ctx: purezmq.Context, zctx: _TrackingContext
+) -> None:
     """A connecting SUB reconnects with backoff and resends its subscriptions."""
     sub = ctx.socket(purezmq.SUB)
     sub.rcvtimeo = 100
@@ -115,7 +117,9 @@ def test_reconnect_after_peer_restart_resubscribes(ctx: purezmq.Context, zctx: _
     assert sub.recv() == b"Tick"
 
 
-def test_connect_side_queue_survives_until_peer_appears(ctx: purezmq.Context, zctx: _TrackingContext) -> None:
+def test_connect_side_queue_survives_until_peer_appears(
+    ctx: purezmq.Context, zctx: _TrackingContext
+) -> None:
     """Messages sent before the peer exists are delivered in order once it binds."""
     probe = socket.socket()
     probe.bind(("127.0.0.1", 0))
@@ -135,7 +139,9 @@ def test_connect_side_queue_survives_until_peer_appears(ctx: purezmq.Context, zc
     assert [pull.recv() for _ in range(5)] == [b"0", b"1", b"2", b"3", b"4"]
 
 
-def test_linger_delivers_queued_messages_at_close(ctx: purezmq.Context, zctx: _TrackingContext) -> None:
+def test_linger_delivers_queued_messages_at_close(
+    ctx: purezmq.Context, zctx: _TrackingContext
+) -> None:
     pull = zctx.socket(zmq.PULL)
     pull.rcvtimeo = 5000
     port = pull.bind_to_random_port("tcp://127.0.0.1")
@@ -184,7 +190,9 @@ def test_rcvhwm_back_pressure_loses_nothing(ctx: purezmq.Context, zctx: _Trackin
     assert got == [b"%d" % i for i in range(n)]
 
 
-def test_heartbeats_keep_libzmq_peer_connected(ctx: purezmq.Context, zctx: _TrackingContext) -> None:
+def test_heartbeats_keep_libzmq_peer_connected(
+    ctx: purezmq.Context, zctx: _TrackingContext
+) -> None:
     """libzmq with a short heartbeat timeout stays connected: we answer its PINGs."""
     rep = zctx.socket(zmq.REP)
     rep.setsockopt(zmq.HEARTBEAT_IVL, 50)
@@ -250,8 +258,12 @@ def test_handshake_timeout_closes_silent_connection(ctx: purezmq.Context) -> Non
 
 @pytest.mark.parametrize(
     "garbage",
-    [b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", b"\x01\x00hello", bytes(64),
-     bytes.fromhex("ff00000000000000017f0100")],
+    [
+        b"GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"\x01\x00hello",
+        bytes(64),
+        bytes.fromhex("ff00000000000000017f0100"),
+    ],
     ids=["http", "zmtp1-like", "zeros", "zmtp2"],
 )
 def test_garbage_peer_is_dropped_and_good_peer_unaffected(

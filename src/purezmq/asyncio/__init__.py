@@ -90,8 +90,14 @@ class Socket(SocketBase):
     def _try_send(self, msg: list[bytes]) -> bool | None:
         return True if self._core.try_send(msg) else None
 
-    def send_multipart(self, msg_parts: Sequence[Any], flags: int = 0, copy: bool = True,
-                       track: bool = False, **kwargs: Any) -> asyncio.Future[None]:
+    def send_multipart(
+        self,
+        msg_parts: Sequence[Any],
+        flags: int = 0,
+        copy: bool = True,
+        track: bool = False,
+        **kwargs: Any,
+    ) -> asyncio.Future[None]:
         """Send a whole multipart message; the future resolves when it is queued."""
         loop = asyncio.get_running_loop()
         try:
@@ -113,8 +119,9 @@ class Socket(SocketBase):
 
         return loop.create_task(_send_slow())
 
-    def send(self, data: Any, flags: int = 0, copy: bool = True, track: bool = False,
-             **kwargs: Any) -> asyncio.Future[None]:
+    def send(
+        self, data: Any, flags: int = 0, copy: bool = True, track: bool = False, **kwargs: Any
+    ) -> asyncio.Future[None]:
         """Send one frame (SNDMORE: more frames of the same message follow)."""
         loop = asyncio.get_running_loop()
         try:
@@ -127,16 +134,18 @@ class Socket(SocketBase):
             return _failed(loop, exc)
         return self.send_multipart([frame], flags)
 
-    def send_string(self, u: str, flags: int = 0, copy: bool = True, encoding: str = "utf-8",
-                    **kwargs: Any) -> asyncio.Future[None]:
+    def send_string(
+        self, u: str, flags: int = 0, copy: bool = True, encoding: str = "utf-8", **kwargs: Any
+    ) -> asyncio.Future[None]:
         """Send text, encoded."""
         if not isinstance(u, str):
             raise TypeError("str objects only")
         return self.send(u.encode(encoding), flags=flags)
 
     # ------------------------------------------------------------------ receiving
-    def recv_multipart(self, flags: int = 0, copy: bool = True,
-                       track: bool = False) -> asyncio.Future[list[Any]]:
+    def recv_multipart(
+        self, flags: int = 0, copy: bool = True, track: bool = False
+    ) -> asyncio.Future[list[Any]]:
         """Receive a whole multipart message."""
         loop = asyncio.get_running_loop()
         rx = self._rx
@@ -189,4 +198,3 @@ class Context(ContextBase):
 
     _socket_class: ClassVar[type[SocketBase]] = Socket
     _instance: ClassVar[ContextBase | None] = None
-

@@ -7,8 +7,8 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from purezmq.constants import Errno
-from purezmq.error import ZMQError
 from purezmq.engine.ioloop import IOLoop, IOThread
+from purezmq.error import ZMQError
 
 if TYPE_CHECKING:
     from purezmq.engine.core import SocketCore

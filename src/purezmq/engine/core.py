@@ -25,14 +25,26 @@ if TYPE_CHECKING:
     from purezmq.engine.ioloop import IOLoop
     from purezmq.engine.waiters import Waiter
 
-__all__ = ["SocketCore", "PATTERN_OPTIONS"]
+__all__ = ["PATTERN_OPTIONS", "SocketCore"]
 
 #: Options that belong to one socket pattern; set on the wrong type -> EINVAL (libzmq).
 PATTERN_OPTIONS = frozenset(
     {
-        O.SUBSCRIBE, O.UNSUBSCRIBE, O.ROUTER_MANDATORY, O.ROUTER_HANDOVER, O.PROBE_ROUTER,
-        O.XPUB_VERBOSE, O.XPUB_VERBOSER, O.XPUB_MANUAL, O.XPUB_NODROP, O.XPUB_WELCOME_MSG,
-        O.REQ_RELAXED, O.REQ_CORRELATE, O.STREAM_NOTIFY, O.ROUTER_RAW, O.ONLY_FIRST_SUBSCRIBE,
+        O.SUBSCRIBE,
+        O.UNSUBSCRIBE,
+        O.ROUTER_MANDATORY,
+        O.ROUTER_HANDOVER,
+        O.PROBE_ROUTER,
+        O.XPUB_VERBOSE,
+        O.XPUB_VERBOSER,
+        O.XPUB_MANUAL,
+        O.XPUB_NODROP,
+        O.XPUB_WELCOME_MSG,
+        O.REQ_RELAXED,
+        O.REQ_CORRELATE,
+        O.STREAM_NOTIFY,
+        O.ROUTER_RAW,
+        O.ONLY_FIRST_SUBSCRIBE,
     }
 )
 
@@ -270,9 +282,7 @@ class SocketCore:
     # ------------------------------------------------------------------ pipes
     def make_pipe(self, peer: PeerInfo | None) -> Pipe:
         """A new tcp/ipc pipe with this socket's HWMs."""
-        pipe = Pipe(
-            deque(), deque(), self.opt(O.SNDHWM), self.opt(O.RCVHWM), b"", peer
-        )
+        pipe = Pipe(deque(), deque(), self.opt(O.SNDHWM), self.opt(O.RCVHWM), b"", peer)
         if self.socket_type == SocketType.ROUTER:
             crid = self.options.get(O.CONNECT_ROUTING_ID)
             if crid:
@@ -375,9 +385,7 @@ class SocketCore:
         async def _close_all() -> None:
             import asyncio
 
-            await asyncio.gather(
-                *(h.close(deadline_s) for h in handles), return_exceptions=True
-            )
+            await asyncio.gather(*(h.close(deadline_s) for h in handles), return_exceptions=True)
 
         def _done(*_: object) -> None:
             self._close_done.set()

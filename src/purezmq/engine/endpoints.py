@@ -12,7 +12,7 @@ from purezmq.transport.endpoint import parse_endpoint
 if TYPE_CHECKING:
     from purezmq.engine.core import SocketCore
 
-__all__ = ["bind", "connect", "unbind", "disconnect"]
+__all__ = ["bind", "connect", "disconnect", "unbind"]
 
 
 def _text(addr: str | bytes) -> str:

@@ -186,9 +186,7 @@ def inproc_connect(core: SocketCore, name: str) -> InprocLink:
     with ctx.lock:
         binder = ctx.inproc_bound.get(name)
         pipe: Pipe | None = None
-        if binder is None and core.socket_type != SocketType.ROUTER and not core.opt(
-            O.IMMEDIATE
-        ):
+        if binder is None and core.socket_type != SocketType.ROUTER and not core.opt(O.IMMEDIATE):
             # the connecting half is live at once: sends queue until the bind
             hwm = _sum_hwm(core.opt(O.SNDHWM), core.opt(O.RCVHWM))
             pipe = Pipe(b_to_a, a_to_b, hwm, hwm, b"", None)
@@ -197,9 +195,8 @@ def inproc_connect(core: SocketCore, name: str) -> InprocLink:
         pend = PendingConnect(core, pipe, a_to_b, b_to_a, link)
         if binder is None:
             ctx.inproc_pending.setdefault(name, []).append(pend)
-    if pipe is not None:
-        if core.attach_pipe(pipe):
-            link.add(core, pipe)
+    if pipe is not None and core.attach_pipe(pipe):
+        link.add(core, pipe)
     if binder is not None:
         _join(binder, pend)
     return link

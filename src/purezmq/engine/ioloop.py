@@ -84,7 +84,7 @@ class IOThread:
         self._thread.start()
         self._ready.wait()
         assert self._loop is not None
-        self.io = IOLoop(self._loop, self._thread.ident or 0)
+        self.io: IOLoop = IOLoop(self._loop, self._thread.ident or 0)
 
     def _main(self) -> None:
         loop = asyncio.new_event_loop()
@@ -99,9 +99,7 @@ class IOThread:
                 for t in pending:
                     t.cancel()
                 if pending:
-                    loop.run_until_complete(
-                        asyncio.gather(*pending, return_exceptions=True)
-                    )
+                    loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
                 loop.run_until_complete(loop.shutdown_asyncgens())
             finally:
                 loop.close()

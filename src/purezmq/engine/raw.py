@@ -14,7 +14,7 @@ from purezmq.engine.session import ConnectSession, Listener
 from purezmq.engine.stream import FLUSH_BUDGET, StreamEngine
 from purezmq.routing.pipe import PeerInfo
 
-__all__ = ["RawEngine", "RawListener", "RawConnectSession"]
+__all__ = ["RawConnectSession", "RawEngine", "RawListener"]
 
 
 class RawEngine(StreamEngine):

@@ -28,7 +28,7 @@ from purezmq.transport.tcp import resolve_family
 if TYPE_CHECKING:
     from purezmq.engine.core import SocketCore
 
-__all__ = ["Listener", "ConnectSession", "LINGER_POLL"]
+__all__ = ["LINGER_POLL", "ConnectSession", "Listener"]
 
 #: How often a lingering close re-checks that a connect-side queue has drained (s).
 LINGER_POLL = 0.01
@@ -55,7 +55,7 @@ class Listener:
         loop = self.core.io.loop
         if self._closed:
             return
-        factory = lambda: self.engine_class(self.core, self)  # noqa: E731
+        factory = lambda: self.engine_class(self.core, self)
         if self.sock.family == getattr(socket, "AF_UNIX", None):
             self.server = await loop.create_unix_server(factory, sock=self.sock)
         else:
@@ -145,7 +145,7 @@ class ConnectSession:
 
     async def _connect(self) -> None:
         loop = self.core.io.loop
-        factory = lambda: self.engine_class(self.core, self)  # noqa: E731
+        factory = lambda: self.engine_class(self.core, self)
         try:
             if self.ep.transport == "tcp":
                 await loop.create_connection(

@@ -29,7 +29,7 @@ from purezmq.zmtp.mechanisms.null import NullMechanism
 if TYPE_CHECKING:
     from purezmq.engine.core import SocketCore
 
-__all__ = ["StreamEngine", "EngineOwner", "READ_CHUNK", "FLUSH_BUDGET"]
+__all__ = ["FLUSH_BUDGET", "READ_CHUNK", "EngineOwner", "StreamEngine"]
 
 #: Bytes asked of the transport per read: 64 KiB reads measured fastest for large
 #: payloads (ARCHITECTURE.md), and small enough to stay cache-friendly.
@@ -183,9 +183,14 @@ class StreamEngine(asyncio.BufferedProtocol):
                 break
             elif type(ev) is ConnectionFailed:
                 if ev.handshake:
-                    kind = Event.HANDSHAKE_FAILED_AUTH if ev.auth else (
-                        Event.HANDSHAKE_FAILED_PROTOCOL if ev.code else
-                        Event.HANDSHAKE_FAILED_NO_DETAIL
+                    kind = (
+                        Event.HANDSHAKE_FAILED_AUTH
+                        if ev.auth
+                        else (
+                            Event.HANDSHAKE_FAILED_PROTOCOL
+                            if ev.code
+                            else Event.HANDSHAKE_FAILED_NO_DETAIL
+                        )
                     )
                     self._fail(kind, ev.code, reconnect=True)
                 else:

@@ -11,7 +11,7 @@ import asyncio
 import threading
 from typing import Protocol
 
-__all__ = ["Waiter", "ThreadWaiter", "FutureWaiter"]
+__all__ = ["FutureWaiter", "ThreadWaiter", "Waiter"]
 
 
 class Waiter(Protocol):
@@ -49,7 +49,7 @@ class ThreadWaiter:
 class FutureWaiter:
     """An awaiting coroutine: a future resolved on its own loop."""
 
-    __slots__ = ("future", "_loop", "_thread_id")
+    __slots__ = ("_loop", "_thread_id", "future")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop

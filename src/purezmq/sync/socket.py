@@ -65,8 +65,15 @@ class Socket(SocketBase):
         finally:
             core.remove_waiter(waiter)
 
-    def send(self, data: Any, flags: int = 0, copy: bool = True, track: bool = False,
-             routing_id: Any = None, group: Any = None) -> Any:
+    def send(
+        self,
+        data: Any,
+        flags: int = 0,
+        copy: bool = True,
+        track: bool = False,
+        routing_id: Any = None,
+        group: Any = None,
+    ) -> Any:
         """Send one frame; with SNDMORE, more frames of the same message follow."""
         if routing_id is not None or group is not None:
             raise ZMQError(Errno.ENOTSUP, "routing_id/group are for draft sockets")
@@ -90,8 +97,14 @@ class Socket(SocketBase):
             raise
         return None
 
-    def send_multipart(self, msg_parts: Sequence[Any], flags: int = 0, copy: bool = True,
-                       track: bool = False, **kwargs: Any) -> Any:
+    def send_multipart(
+        self,
+        msg_parts: Sequence[Any],
+        flags: int = 0,
+        copy: bool = True,
+        track: bool = False,
+        **kwargs: Any,
+    ) -> Any:
         """Send a whole multipart message atomically."""
         parts = [to_frame_bytes(p) for p in msg_parts]
         if not parts:
@@ -102,8 +115,9 @@ class Socket(SocketBase):
         self._wait_send(parts, flags & ~_SNDMORE)
         return None
 
-    def send_string(self, u: str, flags: int = 0, copy: bool = True, encoding: str = "utf-8",
-                    **kwargs: Any) -> Any:
+    def send_string(
+        self, u: str, flags: int = 0, copy: bool = True, encoding: str = "utf-8", **kwargs: Any
+    ) -> Any:
         """Send text, encoded."""
         if not isinstance(u, str):
             raise TypeError("str objects only")
@@ -160,5 +174,3 @@ class Socket(SocketBase):
         return bytes(data).decode(encoding)
 
     recv_unicode = recv_string
-
-

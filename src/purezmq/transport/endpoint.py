@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from purezmq.constants import Errno
 from purezmq.error import ZMQError
 
-__all__ = ["Endpoint", "parse_endpoint", "TRANSPORTS"]
+__all__ = ["TRANSPORTS", "Endpoint", "parse_endpoint"]
 
 #: Transports purezmq implements. libzmq's others (pgm, epgm, tipc, vmci, ws, norm,
 #: udp) are reported as EPROTONOSUPPORT, as libzmq does when built without them.

@@ -12,7 +12,7 @@ from purezmq.constants import Errno
 from purezmq.error import ZMQError
 from purezmq.transport.endpoint import Endpoint
 
-__all__ = ["listen_ipc", "ipc_address", "HAVE_IPC"]
+__all__ = ["HAVE_IPC", "ipc_address", "listen_ipc"]
 
 HAVE_IPC = hasattr(socket, "AF_UNIX")
 

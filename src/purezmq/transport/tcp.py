@@ -15,7 +15,7 @@ from purezmq.constants import Errno
 from purezmq.error import ZMQError
 from purezmq.transport.endpoint import Endpoint
 
-__all__ = ["listen_tcp", "format_tcp_endpoint", "configure_stream_socket", "resolve_family"]
+__all__ = ["configure_stream_socket", "format_tcp_endpoint", "listen_tcp", "resolve_family"]
 
 
 def _is_ipv6_literal(host: str) -> bool:
@@ -61,7 +61,11 @@ def listen_tcp(ep: Endpoint, *, ipv6: bool, backlog: int) -> tuple[socket.socket
     else:
         try:
             infos = socket.getaddrinfo(
-                host, ep.port, resolve_family(host, ipv6), socket.SOCK_STREAM, 0,
+                host,
+                ep.port,
+                resolve_family(host, ipv6),
+                socket.SOCK_STREAM,
+                0,
                 socket.AI_PASSIVE,
             )
         except socket.gaierror as exc:
