@@ -96,7 +96,7 @@ END = "# END GENERATED NAMES\n"
 def render_init(init_text: str, names: list[str]) -> str:
     """Rewrite the explicit import block of the names in purezmq/__init__.py."""
     block = BEGIN + "from purezmq._names import (  # noqa: F401\n"
-    block += "".join(f"    {n},\n" for n in sorted(names)) + ")\n" + END
+    block += "".join(f"    {n},\n" for n in sorted(names)) + ")\n\n" + END
     head, _, rest = init_text.partition(BEGIN)
     _, _, tail = rest.partition(END)
     return head + block + tail

@@ -253,6 +253,7 @@ from purezmq._names import (  # noqa: F401
     ZAP_DOMAIN,
     ZAP_ENFORCE_DOMAIN,
 )
+
 # END GENERATED NAMES
 from purezmq._names import __all__ as _constant_names
 from purezmq.constants import (
