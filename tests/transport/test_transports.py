@@ -1,0 +1,169 @@
+"""tcp (IPv4, IPv6, hostnames, wildcards), ipc (stale paths, wildcard), unbind/disconnect."""
+
+from __future__ import annotations
+
+import os
+import socket
+import tempfile
+from collections.abc import Iterator
+
+import pytest
+
+import purezmq
+
+
+@pytest.fixture
+def ctx() -> Iterator[purezmq.Context]:
+    c = purezmq.Context()
+    yield c
+    c.destroy(linger=0)
+
+
+def _pair(ctx: purezmq.Context) -> tuple[purezmq.Socket, purezmq.Socket]:
+    a, b = ctx.socket(purezmq.PAIR), ctx.socket(purezmq.PAIR)
+    for s in (a, b):
+        s.rcvtimeo = 5000
+        s.sndtimeo = 5000
+    return a, b
+
+
+def _exchange(a: purezmq.Socket, b: purezmq.Socket) -> None:
+    b.send(b"ping")
+    assert a.recv() == b"ping"
+    a.send_multipart([b"pong", b""])
+    assert b.recv_multipart() == [b"pong", b""]
+
+
+def _have_ipv6() -> bool:
+    if not socket.has_ipv6:
+        return False
+    try:
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+def test_tcp_wildcard_host_and_port(ctx: purezmq.Context) -> None:
+    a, b = _pair(ctx)
+    a.bind("tcp://*:*")
+    last = a.last_endpoint.decode()
+    assert last.startswith("tcp://0.0.0.0:") and int(last.rsplit(":", 1)[1]) > 0
+    b.connect("tcp://127.0.0.1:" + last.rsplit(":", 1)[1])
+    _exchange(a, b)
+
+
+def test_tcp_hostname(ctx: purezmq.Context) -> None:
+    a, b = _pair(ctx)
+    a.bind("tcp://localhost:*")
+    port = a.last_endpoint.decode().rsplit(":", 1)[1]
+    b.connect(f"tcp://localhost:{port}")
+    _exchange(a, b)
+
+
+@pytest.mark.skipif(not _have_ipv6(), reason="this machine has no IPv6 loopback")
+def test_tcp_ipv6(ctx: purezmq.Context) -> None:
+    a, b = _pair(ctx)
+    a.setsockopt(purezmq.IPV6, 1)
+    b.setsockopt(purezmq.IPV6, 1)
+    a.bind("tcp://[::1]:*")
+    last = a.last_endpoint.decode()
+    assert last.startswith("tcp://[::1]:")
+    b.connect(last)
+    _exchange(a, b)
+
+
+def test_bind_twice_is_eaddrinuse(ctx: purezmq.Context) -> None:
+    a, b = _pair(ctx)
+    a.bind("tcp://127.0.0.1:*")
+    with pytest.raises(purezmq.ZMQError) as exc:
+        b.bind(a.last_endpoint.decode())
+    assert exc.value.errno == purezmq.EADDRINUSE
+
+
+def test_connect_to_wildcard_is_einval(ctx: purezmq.Context) -> None:
+    a, _ = _pair(ctx)
+    with pytest.raises(purezmq.ZMQError) as exc:
+        a.connect("tcp://127.0.0.1:*")
+    assert exc.value.errno == purezmq.EINVAL
+
+
+@pytest.fixture
+def short_dir() -> Iterator[str]:
+    d = tempfile.mkdtemp(prefix="pz")
+    yield d
+    for f in os.listdir(d):
+        os.unlink(os.path.join(d, f))
+    os.rmdir(d)
+
+
+def test_ipc_exchange_and_unlink_on_close(ctx: purezmq.Context, short_dir: str) -> None:
+    path = os.path.join(short_dir, "s")
+    a, b = _pair(ctx)
+    a.bind(f"ipc://{path}")
+    b.connect(f"ipc://{path}")
+    _exchange(a, b)
+    assert os.path.exists(path)
+    a.close(0)
+    ctx.destroy(0)
+    assert not os.path.exists(path)
+
+
+def test_ipc_stale_path_is_reused(ctx: purezmq.Context, short_dir: str) -> None:
+    path = os.path.join(short_dir, "stale")
+    dead = socket.socket(socket.AF_UNIX)
+    dead.bind(path)
+    dead.close()  # leaves the file behind, nobody listening: a crashed process
+    a, b = _pair(ctx)
+    a.bind(f"ipc://{path}")
+    b.connect(f"ipc://{path}")
+    _exchange(a, b)
+
+
+def test_ipc_live_path_is_refused(ctx: purezmq.Context, short_dir: str) -> None:
+    path = os.path.join(short_dir, "live")
+    a, b = _pair(ctx)
+    a.bind(f"ipc://{path}")
+    with pytest.raises(purezmq.ZMQError) as exc:
+        b.bind(f"ipc://{path}")
+    assert exc.value.errno == purezmq.EADDRINUSE
+
+
+def test_ipc_wildcard(ctx: purezmq.Context) -> None:
+    a, b = _pair(ctx)
+    a.bind("ipc://*")
+    last = a.last_endpoint.decode()
+    assert last.startswith("ipc://") and last != "ipc://*"
+    b.connect(last)
+    _exchange(a, b)
+
+
+@pytest.mark.parametrize("transport", ["tcp", "ipc", "inproc"])
+def test_unbind_and_disconnect(ctx: purezmq.Context, transport: str) -> None:
+    a, b = _pair(ctx)
+    a.bind({"tcp": "tcp://127.0.0.1:*", "ipc": "ipc://*", "inproc": "inproc://ub"}[transport])
+    ep = a.last_endpoint.decode()
+    b.connect(ep)
+    _exchange(a, b)
+    b.disconnect(ep)
+    a.unbind(ep)
+    with pytest.raises(purezmq.ZMQError) as exc:
+        a.unbind(ep)
+    assert exc.value.errno == purezmq.ENOENT
+    with pytest.raises(purezmq.ZMQError) as exc:
+        b.disconnect(ep)
+    assert exc.value.errno == purezmq.ENOENT
+    # the endpoint is free again
+    c = ctx.socket(purezmq.PAIR)
+    if transport != "ipc":  # ipc://* names a fresh path each time
+        c.bind(ep)
+
+
+def test_inproc_connect_before_bind(ctx: purezmq.Context) -> None:
+    a, b = _pair(ctx)
+    b.connect("inproc://later")
+    b.send(b"queued before the bind")
+    a.bind("inproc://later")
+    assert a.recv() == b"queued before the bind"
+    _exchange(a, b)
