@@ -280,6 +280,7 @@ from purezmq.error import (
     strerror,
 )
 from purezmq.sync.context import Context
+from purezmq.sync.poll import Poller, select
 from purezmq.sync.socket import Socket
 
 __version__ = "0.1.0.dev0"
@@ -321,6 +322,7 @@ __all__ = [
     "MessageOption",
     "NotDone",
     "PollEvent",
+    "Poller",
     "SecurityMechanism",
     "Socket",
     "SocketOption",
@@ -333,6 +335,7 @@ __all__ = [
     "error",
     "pyzmq_version",
     "pyzmq_version_info",
+    "select",
     "strerror",
     "zmq_version",
     "zmq_version_info",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import tempfile
 from collections.abc import Iterator
@@ -93,9 +94,7 @@ def test_connect_to_wildcard_is_einval(ctx: purezmq.Context) -> None:
 def short_dir() -> Iterator[str]:
     d = tempfile.mkdtemp(prefix="pz")
     yield d
-    for f in os.listdir(d):
-        os.unlink(os.path.join(d, f))
-    os.rmdir(d)
+    shutil.rmtree(d, ignore_errors=True)
 
 
 def test_ipc_exchange_and_unlink_on_close(ctx: purezmq.Context, short_dir: str) -> None:

@@ -21,9 +21,10 @@ from purezmq.context_base import ContextBase
 from purezmq.engine.ioloop import IOLoop
 from purezmq.engine.waiters import FutureWaiter
 from purezmq.error import Again, ZMQError
+from purezmq.poll_base import POLLIN, POLLOUT, PollerBase, fileno_of
 from purezmq.socket_base import SocketBase, to_frame_bytes
 
-__all__ = ["Context", "Socket"]
+__all__ = ["Context", "Poller", "Socket"]
 
 _NOBLOCK = int(Flag.NOBLOCK)
 _SNDMORE = int(Flag.SNDMORE)
@@ -191,6 +192,66 @@ class Socket(SocketBase):
         """Receive one frame as text."""
         data = await self.recv(flags)
         return bytes(data).decode(encoding)
+
+
+class Poller(PollerBase):
+    """Poll purezmq sockets and descriptors; ``poll`` returns a future (``zmq.asyncio.Poller``)."""
+
+    def poll(self, timeout: float | None = None) -> asyncio.Future[list[tuple[Any, int]]]:
+        """Wait up to ``timeout`` ms (None or negative: forever) for readiness."""
+        loop = asyncio.get_running_loop()
+        zsocks = [(s, f) for s, f in self.sockets if isinstance(s, SocketBase)]
+        fds = [(s, fileno_of(s), f) for s, f in self.sockets if not isinstance(s, SocketBase)]
+        if not fds:
+            ready = self._check(zsocks)
+            if ready or timeout == 0:
+                return _done(loop, ready)
+        return loop.create_task(self._poll(loop, zsocks, fds, timeout))
+
+    async def _poll(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        zsocks: list[tuple[SocketBase, int]],
+        fds: list[tuple[Any, int, int]],
+        timeout: float | None,
+    ) -> list[tuple[Any, int]]:
+        deadline = None if timeout is None or timeout < 0 else loop.time() + timeout / 1000.0
+        waiter = FutureWaiter(loop)
+        fd_ready: dict[Any, int] = {}
+        readers: list[int] = []
+        writers: list[int] = []
+
+        def on_fd(obj: Any, ev: int) -> None:
+            fd_ready[obj] = fd_ready.get(obj, 0) | ev
+            waiter.wake()
+
+        for obj, fd, flags in fds:
+            if flags & POLLIN:
+                loop.add_reader(fd, on_fd, obj, POLLIN)
+                readers.append(fd)
+            if flags & POLLOUT:
+                loop.add_writer(fd, on_fd, obj, POLLOUT)
+                writers.append(fd)
+        for s, _ in zsocks:
+            s._core.add_waiter(waiter)
+        timer = None if deadline is None else loop.call_at(deadline, waiter.wake)
+        try:
+            while True:
+                ready = self._check(zsocks) + list(fd_ready.items())
+                if ready or (deadline is not None and loop.time() >= deadline):
+                    order = {s: i for i, (s, _) in enumerate(self.sockets)}
+                    return sorted(ready, key=lambda r: order.get(r[0], 0))
+                await waiter.future
+                waiter.future = loop.create_future()
+        finally:
+            if timer is not None:
+                timer.cancel()
+            for s, _ in zsocks:
+                s._core.remove_waiter(waiter)
+            for fd in readers:
+                loop.remove_reader(fd)
+            for fd in writers:
+                loop.remove_writer(fd)
 
 
 class Context(ContextBase):

@@ -18,6 +18,7 @@ from purezmq.constants import SocketOption as O
 from purezmq.error import ZMQError
 from purezmq.options import OPTIONS
 from purezmq.routing import make_routing
+from purezmq.routing.base import GENERIC_OPTIONS, PATTERN_OPTIONS
 from purezmq.routing.pipe import PeerInfo, Pipe
 
 if TYPE_CHECKING:
@@ -27,40 +28,12 @@ if TYPE_CHECKING:
 
 __all__ = ["PATTERN_OPTIONS", "SocketCore"]
 
-#: Options that belong to one socket pattern; set on the wrong type -> EINVAL (libzmq).
-PATTERN_OPTIONS = frozenset(
-    {
-        O.SUBSCRIBE,
-        O.UNSUBSCRIBE,
-        O.ROUTER_MANDATORY,
-        O.ROUTER_HANDOVER,
-        O.PROBE_ROUTER,
-        O.XPUB_VERBOSE,
-        O.XPUB_VERBOSER,
-        O.XPUB_MANUAL,
-        O.XPUB_NODROP,
-        O.XPUB_WELCOME_MSG,
-        O.REQ_RELAXED,
-        O.REQ_CORRELATE,
-        O.STREAM_NOTIFY,
-        O.ROUTER_RAW,
-        O.ONLY_FIRST_SUBSCRIBE,
-    }
-)
-
 #: Socket types whose connect-side pipe does not survive a reconnect: the peer's
 #: routing id may change with every connection (libzmq ROUTER identifies per pipe).
-_NO_PERSISTENT_PIPE = frozenset({SocketType.ROUTER, SocketType.STREAM})
+NO_PERSISTENT_PIPE = frozenset({SocketType.ROUTER, SocketType.STREAM})
 
 #: Types that send their Identity in READY (digest 1.5).
 _SENDS_IDENTITY = frozenset({SocketType.REQ, SocketType.DEALER, SocketType.ROUTER})
-
-
-def sum_hwm(a: int, b: int) -> int:
-    """inproc pipes hold sndhwm + rcvhwm messages; 0 (unlimited) on either side wins."""
-    if a == 0 or b == 0:
-        return 0
-    return a + b
 
 
 class SocketCore:
@@ -148,7 +121,7 @@ class SocketCore:
                 raise ZMQError(Errno.EINVAL, f"value {value} out of range for option {option}")
         with self.lock:
             handled = self.routing.setsockopt(option, value)
-            if not handled and option in PATTERN_OPTIONS:
+            if not handled and option in PATTERN_OPTIONS and option not in GENERIC_OPTIONS:
                 raise ZMQError(
                     Errno.EINVAL, f"option {option} does not apply to {self.type_name} sockets"
                 )
@@ -282,7 +255,9 @@ class SocketCore:
     # ------------------------------------------------------------------ pipes
     def make_pipe(self, peer: PeerInfo | None) -> Pipe:
         """A new tcp/ipc pipe with this socket's HWMs."""
-        pipe = Pipe(deque(), deque(), self.opt(O.SNDHWM), self.opt(O.RCVHWM), b"", peer)
+        pipe = Pipe(
+            deque(), deque(), self.opt(O.SNDHWM), self.opt(O.RCVHWM), b"", peer, self.conflate
+        )
         if self.socket_type == SocketType.ROUTER:
             crid = self.options.get(O.CONNECT_ROUTING_ID)
             if crid:

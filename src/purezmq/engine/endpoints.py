@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from purezmq.constants import Errno, SocketType
 from purezmq.constants import SocketOption as O
+from purezmq.engine.inproc import InprocBinding, InprocLink
 from purezmq.error import ZMQError
 from purezmq.transport.endpoint import parse_endpoint
 
 if TYPE_CHECKING:
     from purezmq.engine.core import SocketCore
 
-__all__ = ["bind", "connect", "disconnect", "unbind"]
+__all__ = ["UNBIND_TIMEOUT", "bind", "connect", "disconnect", "unbind"]
+
+#: Longest a blocking unbind/disconnect waits for the I/O loop to close the listener (s).
+UNBIND_TIMEOUT = 10.0
 
 
 def _text(addr: str | bytes) -> str:
@@ -31,7 +35,7 @@ def bind(core: SocketCore, addr: str | bytes) -> str:
     text = _text(addr)
     ep = parse_endpoint(text)
     if ep.transport == "inproc":
-        from purezmq.engine.inproc import InprocBinding, inproc_bind
+        from purezmq.engine.inproc import inproc_bind
 
         inproc_bind(core, ep.address)
         core.add_endpoint([text], InprocBinding(core, ep.address))
@@ -91,13 +95,25 @@ def connect(core: SocketCore, addr: str | bytes) -> None:
     core.last_endpoint = text.encode()
 
 
-def _close_handles(core: SocketCore, handles: list[object]) -> None:
-    async def _run() -> None:
-        for h in handles:
-            await h.close(0)  # type: ignore[attr-defined]
+def _close_handles(core: SocketCore, handles: list[Any]) -> None:
+    """Close endpoint handles now: when unbind() returns, the address is free again."""
+    network = []
+    for h in handles:
+        if isinstance(h, (InprocBinding, InprocLink)):
+            h.abort()  # no I/O involved: release the name / end the link right here
+        else:
+            network.append(h)
+    if not network or not core.io.is_alive():
+        return
 
-    if core.io.is_alive():
-        core.io.spawn(_run())
+    async def _run() -> None:
+        for h in network:
+            await h.close(0)
+
+    if core.io.in_loop_thread():
+        core.io.spawn(_run())  # asyncio caller: cannot block its own loop
+    else:
+        core.io.run(_run(), UNBIND_TIMEOUT)
 
 
 def unbind(core: SocketCore, addr: str | bytes) -> None:
@@ -125,7 +141,6 @@ def disconnect(core: SocketCore, addr: str | bytes) -> None:
 
 
 def _is_connect(handle: object) -> bool:
-    from purezmq.engine.inproc import InprocLink
     from purezmq.engine.session import ConnectSession
 
     return isinstance(handle, (ConnectSession, InprocLink))

@@ -103,11 +103,15 @@ def _join(binder: SocketCore, pend: PendingConnect) -> None:
         return
     out_hwm_b = _sum_hwm(binder.opt(O.SNDHWM), conn.opt(O.RCVHWM))
     out_hwm_a = _sum_hwm(conn.opt(O.SNDHWM), binder.opt(O.RCVHWM))
-    pipe_b = Pipe(pend.a_to_b, pend.b_to_a, out_hwm_b, out_hwm_a, b"", _peer_info(conn))
+    pipe_b = Pipe(
+        pend.a_to_b, pend.b_to_a, out_hwm_b, out_hwm_a, b"", _peer_info(conn), binder.conflate
+    )
     binder.inproc_pipes.add(id(pipe_b))
     pipe_a = pend.pipe
     if pipe_a is None:
-        pipe_a = Pipe(pend.b_to_a, pend.a_to_b, out_hwm_a, out_hwm_b, b"", _peer_info(binder))
+        pipe_a = Pipe(
+            pend.b_to_a, pend.a_to_b, out_hwm_a, out_hwm_b, b"", _peer_info(binder), conn.conflate
+        )
         conn.inproc_pipes.add(id(pipe_a))
         if conn.socket_type == SocketType.ROUTER:
             crid = conn.options.get(O.CONNECT_ROUTING_ID)
@@ -120,9 +124,9 @@ def _join(binder: SocketCore, pend: PendingConnect) -> None:
     # wake-ups cross over: writing to my out_q makes the other side readable, and
     # reading my in_q may make the other side writable again
     pipe_a.on_write = binder.notify
-    pipe_a.on_read = conn.notify
+    pipe_a.on_read = binder.notify
     pipe_b.on_write = conn.notify
-    pipe_b.on_read = binder.notify
+    pipe_b.on_read = conn.notify
     pipe_a.on_close = pend.link.terminate
     pipe_b.on_close = pend.link.terminate
     if not binder.attach_pipe(pipe_b):
@@ -189,7 +193,7 @@ def inproc_connect(core: SocketCore, name: str) -> InprocLink:
         if binder is None and core.socket_type != SocketType.ROUTER and not core.opt(O.IMMEDIATE):
             # the connecting half is live at once: sends queue until the bind
             hwm = _sum_hwm(core.opt(O.SNDHWM), core.opt(O.RCVHWM))
-            pipe = Pipe(b_to_a, a_to_b, hwm, hwm, b"", None)
+            pipe = Pipe(b_to_a, a_to_b, hwm, hwm, b"", None, core.conflate)
             core.inproc_pipes.add(id(pipe))
             pipe.on_close = link.terminate
         pend = PendingConnect(core, pipe, a_to_b, b_to_a, link)

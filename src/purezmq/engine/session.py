@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from purezmq.constants import Event
 from purezmq.constants import SocketOption as O
+from purezmq.engine.core import NO_PERSISTENT_PIPE
 from purezmq.engine.stream import StreamEngine
 from purezmq.routing.pipe import PeerInfo, Pipe
 from purezmq.transport.endpoint import Endpoint
@@ -120,7 +121,7 @@ class ConnectSession:
         self.endpoint = endpoint
         self.engine: StreamEngine | None = None
         self.pipe: Pipe | None = None
-        self.persistent = not core.opt(O.IMMEDIATE) and core.socket_type not in (6, 11)
+        self.persistent = not core.opt(O.IMMEDIATE) and core.socket_type not in NO_PERSISTENT_PIPE
         self.connections = 0
         self._closed = False
         self._terminal = False

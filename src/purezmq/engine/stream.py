@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from purezmq.constants import Event
 from purezmq.constants import SocketOption as O
-from purezmq.routing.pipe import PeerInfo, Pipe, Subscription
+from purezmq.routing.pipe import PeerInfo, Pipe, Subscription, append_conflated
 from purezmq.zmtp.connection import ZMTPConnection
 from purezmq.zmtp.events import (
     ConnectionFailed,
@@ -168,9 +168,10 @@ class StreamEngine(asyncio.BufferedProtocol):
                 if pipe is None:
                     continue
                 q = pipe.in_q
-                if self.core.conflate:
-                    q.clear()
-                q.append(ev.frames)
+                if pipe.conflate:
+                    append_conflated(q, ev.frames)  # type: ignore[arg-type]
+                else:
+                    q.append(ev.frames)
                 got = True
                 hwm = pipe.in_hwm
                 if hwm and len(q) >= hwm and not self._read_paused:

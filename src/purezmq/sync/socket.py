@@ -43,6 +43,15 @@ class Socket(SocketBase):
 
         return Context.instance()
 
+    def poll(self, timeout: float | None = None, flags: int = 1) -> int:
+        """Wait up to ``timeout`` ms for ``flags`` (POLLIN by default); returns the events."""
+        from purezmq.sync.poll import Poller
+
+        self._core.check_open()
+        poller = Poller()
+        poller.register(self, flags)
+        return int(dict(poller.poll(timeout)).get(self, 0))
+
     # ------------------------------------------------------------------ sending
     def _wait_send(self, msg: list[bytes], flags: int) -> None:
         core = self._core

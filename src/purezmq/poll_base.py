@@ -1,0 +1,88 @@
+"""What the blocking and asyncio pollers share: the registry and readiness checks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from purezmq.constants import PollEvent
+from purezmq.socket_base import SocketBase
+
+__all__ = ["POLLERR", "POLLIN", "POLLOUT", "PollerBase", "fileno_of", "socket_events"]
+
+POLLIN = int(PollEvent.POLLIN)
+POLLOUT = int(PollEvent.POLLOUT)
+POLLERR = int(PollEvent.POLLERR)
+_POLLIN, _POLLOUT, _POLLERR = POLLIN, POLLOUT, POLLERR
+
+
+def socket_events(sock: SocketBase) -> int:
+    """POLLIN/POLLOUT readiness of a purezmq socket (0 once closed)."""
+    if sock.closed:
+        return 0
+    ev = sock._core.events()
+    if sock._rx:
+        ev |= _POLLIN
+    return ev
+
+
+def fileno_of(obj: Any) -> int:
+    if isinstance(obj, int):
+        return obj
+    fileno = getattr(obj, "fileno", None)
+    if fileno is None:
+        raise TypeError(f"cannot poll {obj!r}: not a socket, fd or object with fileno()")
+    fd = fileno()
+    if not isinstance(fd, int):
+        raise TypeError(f"fileno() of {obj!r} did not return an int")
+    return fd
+
+
+class PollerBase:
+    """The registry of a poller: what is watched for which events."""
+
+    def __init__(self) -> None:
+        self.sockets: list[tuple[Any, int]] = []
+        self._map: dict[Any, int] = {}
+
+    def __contains__(self, socket: Any) -> bool:
+        return socket in self._map
+
+    def register(self, socket: Any, flags: int = _POLLIN | _POLLOUT) -> None:
+        """Watch ``socket`` for ``flags`` (0 unregisters)."""
+        if not flags:
+            if socket in self._map:
+                self.unregister(socket)
+            return
+        if socket in self._map:
+            self.sockets[self._map[socket]] = (socket, flags)
+        else:
+            if not isinstance(socket, SocketBase):
+                fileno_of(socket)  # fail now, not in poll()
+            self._map[socket] = len(self.sockets)
+            self.sockets.append((socket, flags))
+
+    def _flags(self, socket: Any) -> int:
+        return self.sockets[self._map[socket]][1] if socket in self._map else 0
+
+    def modify(self, socket: Any, flags: int = _POLLIN | _POLLOUT) -> None:
+        """Change the flags of a registered socket."""
+        self.register(socket, flags)
+
+    def unregister(self, socket: Any) -> None:
+        """Stop watching ``socket`` (KeyError if it was not registered)."""
+        idx = self._map.pop(socket)
+        self.sockets.pop(idx)
+        for s, i in list(self._map.items()):
+            if i > idx:
+                self._map[s] = i - 1
+
+    @staticmethod
+    def _check(zsocks: list[tuple[SocketBase, int]]) -> list[tuple[Any, int]]:
+        ready = []
+        for s, flags in zsocks:
+            ev = socket_events(s) & flags
+            if s.closed:
+                ev = _POLLERR & flags if flags & _POLLERR else 0
+            if ev:
+                ready.append((s, ev))
+        return ready

@@ -1,0 +1,184 @@
+"""Poller and select over purezmq sockets, raw file descriptors and ``fileno()`` objects.
+
+Level-triggered, like ``zmq_poll``: a socket is reported for as long as it has a
+message to read (POLLIN) or room to send (POLLOUT). Waiting registers one waiter with
+every socket polled; when raw descriptors are polled too, the waiter writes a byte into
+a wake-up pipe that the selector also watches.
+"""
+
+from __future__ import annotations
+
+import os
+import selectors
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from purezmq.engine.waiters import ThreadWaiter
+from purezmq.poll_base import POLLERR as _POLLERR
+from purezmq.poll_base import POLLIN as _POLLIN
+from purezmq.poll_base import POLLOUT as _POLLOUT
+from purezmq.poll_base import PollerBase, fileno_of, socket_events
+from purezmq.socket_base import SocketBase
+
+__all__ = ["Poller", "select", "socket_events"]
+
+
+class _PipeWaiter:
+    """Wakes a selector: one byte into a pipe the selector watches."""
+
+    __slots__ = ("_armed", "_r", "_w")
+
+    def __init__(self) -> None:
+        self._r, self._w = os.pipe()
+        os.set_blocking(self._r, False)
+        os.set_blocking(self._w, False)
+        self._armed = True
+
+    def wake(self) -> None:
+        if self._armed:
+            self._armed = False
+            try:
+                os.write(self._w, b"\0")
+            except OSError:
+                pass
+
+    def drain(self) -> None:
+        try:
+            while os.read(self._r, 512):
+                pass
+        except OSError:
+            pass
+        self._armed = True
+
+    def close(self) -> None:
+        os.close(self._r)
+        os.close(self._w)
+
+
+class Poller(PollerBase):
+    """A set of sockets and descriptors to wait on (pyzmq's ``zmq.Poller``)."""
+
+    def poll(self, timeout: float | None = None) -> list[tuple[Any, int]]:
+        """Wait up to ``timeout`` milliseconds (None or negative: forever).
+
+        Returns:
+            ``(socket, events)`` pairs for everything ready, in registration order.
+        """
+        if timeout is not None and timeout < 0:
+            timeout = None
+        deadline = None if timeout is None else time.monotonic() + timeout / 1000.0
+        zsocks = [(s, f) for s, f in self.sockets if isinstance(s, SocketBase)]
+        fds = [(s, fileno_of(s), f) for s, f in self.sockets if not isinstance(s, SocketBase)]
+        ready = self._check(zsocks)
+        if ready and not fds:
+            return ready
+        if fds:
+            return self._poll_with_fds(zsocks, fds, deadline, ready)
+        if deadline is not None and deadline <= time.monotonic():
+            return []
+        waiter = ThreadWaiter()
+        for s, _ in zsocks:
+            s._core.add_waiter(waiter)
+        try:
+            while True:
+                ready = self._check(zsocks)
+                if ready:
+                    return ready
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    return []
+                waiter.wait(remaining)
+        finally:
+            for s, _ in zsocks:
+                s._core.remove_waiter(waiter)
+
+    def _poll_with_fds(
+        self,
+        zsocks: list[tuple[SocketBase, int]],
+        fds: list[tuple[Any, int, int]],
+        deadline: float | None,
+        ready: list[tuple[Any, int]],
+    ) -> list[tuple[Any, int]]:
+        sel = selectors.DefaultSelector()
+        waiter = _PipeWaiter() if zsocks else None
+        try:
+            by_fd: dict[int, tuple[Any, int]] = {}
+            for obj, fd, flags in fds:
+                mask = 0
+                if flags & _POLLIN:
+                    mask |= selectors.EVENT_READ
+                if flags & _POLLOUT:
+                    mask |= selectors.EVENT_WRITE
+                if not mask:
+                    continue
+                if fd in by_fd:
+                    prev_obj, prev_flags = by_fd[fd]
+                    by_fd[fd] = (prev_obj, prev_flags | flags)
+                    sel.modify(fd, sel.get_key(fd).events | mask)
+                else:
+                    by_fd[fd] = (obj, flags)
+                    sel.register(fd, mask)
+            if waiter is not None:
+                sel.register(waiter._r, selectors.EVENT_READ)
+                for s, _ in zsocks:
+                    s._core.add_waiter(waiter)
+            first = True
+            while True:
+                if not first:
+                    ready = self._check(zsocks)
+                first = False
+                timeout = (
+                    0.0
+                    if ready
+                    else (None if deadline is None else max(0.0, deadline - time.monotonic()))
+                )
+                events = sel.select(timeout)
+                fd_ready: dict[Any, int] = {}
+                for key, mask in events:
+                    if waiter is not None and key.fd == waiter._r:
+                        waiter.drain()
+                        continue
+                    obj, flags = by_fd[key.fd]
+                    ev = 0
+                    if mask & selectors.EVENT_READ:
+                        ev |= _POLLIN
+                    if mask & selectors.EVENT_WRITE:
+                        ev |= _POLLOUT
+                    ev &= flags
+                    if ev:
+                        fd_ready[obj] = ev
+                if fd_ready:
+                    ready = self._check(zsocks) + list(fd_ready.items())
+                if ready:
+                    order = {s: i for i, (s, _) in enumerate(self.sockets)}
+                    return sorted(ready, key=lambda r: order.get(r[0], 0))
+                if deadline is not None and time.monotonic() >= deadline:
+                    return []
+        finally:
+            if waiter is not None:
+                for s, _ in zsocks:
+                    s._core.remove_waiter(waiter)
+                waiter.close()
+            sel.close()
+
+
+def select(
+    rlist: Iterable[Any], wlist: Iterable[Any], xlist: Iterable[Any], timeout: float | None = None
+) -> tuple[list[Any], list[Any], list[Any]]:
+    """``select.select`` for purezmq sockets and descriptors; ``timeout`` in seconds."""
+    poller = Poller()
+    rl, wl, xl = list(rlist), list(wlist), list(xlist)
+    for s in rl:
+        poller.register(s, _POLLIN)
+    for s in wl:
+        poller.register(s, poller._flags(s) | _POLLOUT)
+    for s in xl:
+        poller.register(s, poller._flags(s) | _POLLERR)
+    ms = None if timeout is None or timeout < 0 else timeout * 1000.0
+    events = dict(poller.poll(ms))
+    return (
+        [s for s in rl if events.get(s, 0) & _POLLIN],
+        [s for s in wl if events.get(s, 0) & _POLLOUT],
+        [s for s in xl if events.get(s, 0) & _POLLERR],
+    )

@@ -1,0 +1,129 @@
+"""purezmq.asyncio: futures on the caller's loop, fast paths, lossless cancellation, Poller."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+
+import pytest
+import pytest_asyncio
+
+import purezmq
+import purezmq.asyncio as azmq
+
+
+@pytest_asyncio.fixture
+async def actx() -> AsyncIterator[azmq.Context]:
+    c = azmq.Context()
+    yield c
+    c.destroy(linger=0)
+
+
+def _pair(ctx: azmq.Context, ep: str) -> tuple[azmq.Socket, azmq.Socket]:
+    a, b = ctx.socket(purezmq.PAIR), ctx.socket(purezmq.PAIR)
+    a.bind(ep)
+    b.connect(a.last_endpoint.decode() if ep.startswith("tcp") else ep)
+    return a, b
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("ep", ["inproc://a", "tcp://127.0.0.1:*"])
+async def test_exchange(actx: azmq.Context, ep: str) -> None:
+    a, b = _pair(actx, ep)
+    await b.send_multipart([b"x", b"", b"y" * 100_000])
+    assert await asyncio.wait_for(a.recv_multipart(), 5) == [b"x", b"", b"y" * 100_000]
+    await a.send(b"1", purezmq.SNDMORE)
+    await a.send(b"2")
+    assert await asyncio.wait_for(b.recv(), 5) == b"1"
+    assert b.getsockopt(purezmq.RCVMORE) == 1
+    assert await b.recv() == b"2"
+
+
+@pytest.mark.asyncio
+async def test_recv_of_queued_message_is_already_done(actx: azmq.Context) -> None:
+    a, b = _pair(actx, "inproc://fast")
+    await b.send(b"ready")
+    fut = a.recv()
+    assert fut.done() and fut.result() == b"ready"
+
+
+@pytest.mark.asyncio
+async def test_cancelled_recv_loses_nothing(actx: azmq.Context) -> None:
+    a, b = _pair(actx, "tcp://127.0.0.1:*")
+    for _ in range(20):
+        fut = a.recv()
+        await asyncio.sleep(0)
+        fut.cancel()
+    await b.send(b"kept")
+    assert await asyncio.wait_for(a.recv(), 5) == b"kept"
+
+
+@pytest.mark.asyncio
+async def test_wait_for_timeout_then_message_arrives(actx: azmq.Context) -> None:
+    a, b = _pair(actx, "inproc://wf")
+    with pytest.raises(asyncio.TimeoutError):
+        await asyncio.wait_for(a.recv(), 0.05)
+    await b.send(b"late")
+    assert await asyncio.wait_for(a.recv(), 5) == b"late"
+
+
+@pytest.mark.asyncio
+async def test_rcvtimeo_and_noblock_raise_again(actx: azmq.Context) -> None:
+    a, _ = _pair(actx, "inproc://t")
+    with pytest.raises(purezmq.Again):
+        await a.recv(purezmq.NOBLOCK)
+    a.rcvtimeo = 50
+    with pytest.raises(purezmq.Again):
+        await a.recv()
+
+
+@pytest.mark.asyncio
+async def test_send_blocks_at_hwm_until_reader_drains(actx: azmq.Context) -> None:
+    push, pull = actx.socket(purezmq.PUSH), actx.socket(purezmq.PULL)
+    push.sndhwm = 1
+    pull.rcvhwm = 1
+    pull.bind("inproc://hwm")
+    push.connect("inproc://hwm")
+    sent = 0
+    while True:
+        fut = push.send(b"m", purezmq.NOBLOCK)
+        try:
+            await fut
+        except purezmq.Again:
+            break
+        sent += 1
+    assert sent == 2  # inproc holds sndhwm + rcvhwm
+    blocked = push.send(b"last")
+    await asyncio.sleep(0)
+    assert not blocked.done()
+    assert await pull.recv() == b"m"
+    await asyncio.wait_for(blocked, 5)
+
+
+@pytest.mark.asyncio
+async def test_poller(actx: azmq.Context) -> None:
+    a, b = _pair(actx, "inproc://poll")
+    r, w = os.pipe()
+    try:
+        poller = azmq.Poller()
+        poller.register(a, purezmq.POLLIN)
+        poller.register(r, purezmq.POLLIN)
+        assert await poller.poll(0) == []
+        pending = poller.poll(5000)
+        await asyncio.sleep(0)
+        assert not pending.done()
+        await b.send(b"x")
+        assert await asyncio.wait_for(pending, 5) == [(a, purezmq.POLLIN)]
+        await a.recv()
+        os.write(w, b"!")
+        assert await asyncio.wait_for(poller.poll(5000), 5) == [(r, purezmq.POLLIN)]
+    finally:
+        os.close(r)
+        os.close(w)
+
+
+@pytest.mark.asyncio
+async def test_runs_on_the_callers_loop(actx: azmq.Context) -> None:
+    s = actx.socket(purezmq.PULL)
+    assert s._core.io.loop is asyncio.get_running_loop()
