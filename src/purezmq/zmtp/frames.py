@@ -1,0 +1,368 @@
+"""ZMTP 3.x framing: flags, short and long sizes, multipart assembly (RFC 23, RFC 37).
+
+Wire layout of one frame::
+
+    flags(1) | size (1 byte if LONG is clear, 8 bytes big-endian if LONG is set) | body
+
+The encoder writes a short header whenever the body fits in one size byte, exactly like
+libzmq (a 255-byte body is ``00 ff``, a 256-byte body ``02 00 00 00 00 00 00 01 00``).
+
+The decoder is incremental and accepts any chunking. It parses every complete frame that
+is buffered in one pass (a bytearray plus ``struct.unpack_from``; bodies are sliced out
+once through a memoryview, the buffer is compacted once per call), and when nothing is
+buffered it parses straight from the caller's data without copying it first. Like
+libzmq it accepts a LONG header for a small body and ignores the reserved flag bits.
+A frame larger than the limit is rejected as soon as its header is seen, before any of
+its body is kept, and nothing is ever allocated from a peer-announced length.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable, Sequence
+from typing import TypeAlias, TypeVar
+
+from purezmq.constants import ProtocolError
+from purezmq.zmtp.errors import ZMTPProtocolError
+
+__all__ = [
+    "FLAG_COMMAND",
+    "FLAG_LONG",
+    "FLAG_MORE",
+    "LONG_HEADER_SIZE",
+    "MAX_FRAME_SIZE",
+    "MAX_SHORT_SIZE",
+    "SHORT_HEADER_SIZE",
+    "ZERO_COPY_MIN_SIZE",
+    "BytesLike",
+    "FrameDecoder",
+    "FrameError",
+    "encode_command_frame",
+    "encode_frame",
+    "encode_message",
+    "encode_message_into",
+    "frame_header",
+]
+
+#: Flag bit 0 (RFC 23): more frames of this message follow.
+FLAG_MORE = 0x01
+#: Flag bit 1 (RFC 23): the size field is 8 bytes instead of 1.
+FLAG_LONG = 0x02
+#: Flag bit 2 (RFC 23): this frame is a command, not message data.
+FLAG_COMMAND = 0x04
+
+#: Largest body a short header can describe; libzmq only uses LONG above it [OBS].
+MAX_SHORT_SIZE = 255
+#: RFC 23: the 64-bit size is unsigned but its top bit must be clear; a size with the top
+#: bit set is a protocol error whatever max_msg_size says.
+MAX_FRAME_SIZE = (1 << 63) - 1
+#: flags + 1 size byte.
+SHORT_HEADER_SIZE = 2
+#: flags + 8 size bytes.
+LONG_HEADER_SIZE = 9
+#: Bodies at least this large are queued for output as separate pieces instead of being
+#: copied into the coalescing buffer: below it one copy is cheaper than one more item in
+#: the transport's write list, above it we keep the "never copy a large frame" rule
+#: (ARCHITECTURE.md "Fast paths").
+ZERO_COPY_MIN_SIZE = 8192
+
+#: What the codecs accept as input bytes.
+BytesLike: TypeAlias = bytes | bytearray | memoryview
+
+_T = TypeVar("_T")
+
+_LONG_HEADER = struct.Struct(">BQ")
+_SIZE = struct.Struct(">Q")
+_unpack_size = _SIZE.unpack_from
+_pack_long = _LONG_HEADER.pack
+
+# Short headers prebuilt for every size: the hot path then does one tuple lookup per frame.
+_SHORT_LAST: tuple[bytes, ...] = tuple(bytes((0, n)) for n in range(MAX_SHORT_SIZE + 1))
+_SHORT_MORE: tuple[bytes, ...] = tuple(bytes((FLAG_MORE, n)) for n in range(MAX_SHORT_SIZE + 1))
+
+
+class FrameError(ZMTPProtocolError):
+    """The peer sent a frame we cannot accept (too large, or a size with the top bit set)."""
+
+
+def frame_header(size: int, flags: int = 0) -> bytes:
+    """Return the header for a frame of ``size`` body bytes.
+
+    Args:
+        size: the body length.
+        flags: MORE and/or COMMAND; LONG is set or cleared here from ``size``.
+
+    Raises:
+        ValueError: ``size`` is negative or above :data:`MAX_FRAME_SIZE`.
+    """
+    if size < 0 or size > MAX_FRAME_SIZE:
+        raise ValueError(f"frame size out of range: {size}")
+    if size <= MAX_SHORT_SIZE:
+        return bytes((flags & ~FLAG_LONG & 0xFF, size))
+    return _pack_long((flags | FLAG_LONG) & 0xFF, size)
+
+
+def encode_frame(body: BytesLike, flags: int = 0) -> bytes:
+    """Return one whole frame (header + body)."""
+    return frame_header(len(body), flags) + body
+
+
+def encode_command_frame(body: BytesLike) -> bytes:
+    """Return a command frame carrying ``body`` (``name_len name data``)."""
+    return frame_header(len(body), FLAG_COMMAND) + body
+
+
+def encode_message_into(frames: Sequence[BytesLike], buf: bytearray, pieces: list[bytes]) -> None:
+    """Encode one message for output: the engine's hot path.
+
+    Headers and small bodies are appended to ``buf`` (the coalescing buffer). A body of
+    :data:`ZERO_COPY_MIN_SIZE` bytes or more is not copied: ``buf`` is flushed into
+    ``pieces`` first and the body object itself is appended to ``pieces``, so the final
+    output is ``pieces + [bytes(buf)]``.
+
+    Args:
+        frames: the message; every frame but the last gets MORE.
+        buf: the coalescing buffer, modified in place.
+        pieces: completed output pieces, appended to.
+    """
+    last = len(frames) - 1
+    if last == 0:
+        # The common case: one short frame, no loop.
+        body = frames[0]
+        n = len(body)
+        if n <= MAX_SHORT_SIZE:
+            buf += _SHORT_LAST[n]
+            buf += body
+            return
+    for i, body in enumerate(frames):
+        n = len(body)
+        if n <= MAX_SHORT_SIZE:
+            buf += _SHORT_MORE[n] if i < last else _SHORT_LAST[n]
+            buf += body
+        else:
+            buf += _pack_long(FLAG_LONG | FLAG_MORE if i < last else FLAG_LONG, n)
+            if n >= ZERO_COPY_MIN_SIZE:
+                pieces.append(bytes(buf))
+                buf.clear()
+                pieces.append(body if type(body) is bytes else bytes(body))
+            else:
+                buf += body
+
+
+def encode_message(frames: Sequence[BytesLike]) -> bytes:
+    """Return the wire bytes of one message (all frames joined)."""
+    buf = bytearray()
+    pieces: list[bytes] = []
+    encode_message_into(frames, buf, pieces)
+    pieces.append(bytes(buf))
+    return b"".join(pieces)
+
+
+class FrameDecoder:
+    """Incremental frame decoder.
+
+    Three ways to read, all sharing one buffer:
+
+    * :meth:`next_frame` returns one ``(flags, body)`` at a time (the handshake, where the
+      rules change after every command);
+    * :meth:`read_frames` returns every complete frame (for mechanisms that wrap frames,
+      such as CURVE, where MORE lives inside the encrypted payload);
+    * :meth:`read_messages` is the traffic fast path: it assembles multipart messages from
+      the MORE flags and hands commands to a callback, in wire order, in one loop.
+
+    Once a :class:`FrameError` was raised the decoder is dead and raises it again.
+
+    Args:
+        max_frame_size: the largest body accepted, -1 for no limit (``ZMQ_MAXMSGSIZE``
+            semantics: libzmq applies it to every frame, commands included).
+    """
+
+    __slots__ = ("_buf", "_error", "_limit", "_max_frame_size", "_parts")
+
+    def __init__(self, max_frame_size: int = -1) -> None:
+        self._buf = bytearray()
+        self._parts: list[bytes] = []
+        self._error: FrameError | None = None
+        self._max_frame_size = -1
+        self._limit = MAX_FRAME_SIZE
+        self.max_frame_size = max_frame_size
+
+    @property
+    def max_frame_size(self) -> int:
+        """The largest body accepted (-1 = only the RFC's 2**63-1)."""
+        return self._max_frame_size
+
+    @max_frame_size.setter
+    def max_frame_size(self, value: int) -> None:
+        self._max_frame_size = value
+        self._limit = MAX_FRAME_SIZE if value < 0 else min(value, MAX_FRAME_SIZE)
+
+    @property
+    def buffered(self) -> int:
+        """How many received bytes are held, waiting for the rest of a frame."""
+        return len(self._buf)
+
+    @property
+    def in_message(self) -> bool:
+        """True while a multipart message is partly received (fast path only)."""
+        return bool(self._parts)
+
+    def feed(self, data: BytesLike) -> None:
+        """Buffer ``data`` for :meth:`next_frame` (the other readers take data directly)."""
+        if self._error is not None:
+            raise self._error
+        self._buf += data
+
+    def _too_large(self, size: int) -> FrameError:
+        if size > MAX_FRAME_SIZE:
+            err = FrameError(
+                f"frame size {size:#x} has the top bit set (RFC 23)",
+                ProtocolError.ZMTP_UNSPECIFIED,
+            )
+        else:
+            # libzmq fails with EMSGSIZE here: a local limit, not a protocol error code.
+            err = FrameError(
+                f"frame of {size} bytes exceeds the limit of {self._max_frame_size} bytes", 0
+            )
+        self._error = err
+        return err
+
+    def next_frame(self) -> tuple[int, bytes] | None:
+        """Return the next complete frame from the buffer, or None if there is none yet.
+
+        Raises:
+            FrameError: the next frame is too large.
+        """
+        if self._error is not None:
+            raise self._error
+        buf = self._buf
+        end = len(buf)
+        if end < SHORT_HEADER_SIZE:
+            return None
+        flags = buf[0]
+        if flags & FLAG_LONG:
+            if end < LONG_HEADER_SIZE:
+                return None
+            size = _unpack_size(buf, 1)[0]
+            start = LONG_HEADER_SIZE
+        else:
+            size = buf[1]
+            start = SHORT_HEADER_SIZE
+        if size > self._limit:
+            raise self._too_large(size)
+        stop = start + size
+        if stop > end:
+            return None
+        body = bytes(buf[start:stop])
+        del buf[:stop]
+        return flags, body
+
+    def read_frames(self, data: BytesLike, out: list[tuple[int, bytes]]) -> None:
+        """Buffer ``data`` and append every complete ``(flags, body)`` to ``out``.
+
+        Frames parsed before an error are in ``out`` when the error is raised.
+
+        Raises:
+            FrameError: a frame is too large.
+        """
+        if self._error is not None:
+            raise self._error
+        buf = self._buf
+        if buf:
+            buf += data
+            src: BytesLike = buf
+        else:
+            src = data
+        end = len(src)
+        pos = 0
+        limit = self._limit
+        with memoryview(src) as mv:
+            while True:
+                avail = end - pos
+                if avail < SHORT_HEADER_SIZE:
+                    break
+                flags = mv[pos]
+                if flags & FLAG_LONG:
+                    if avail < LONG_HEADER_SIZE:
+                        break
+                    size = _unpack_size(mv, pos + 1)[0]
+                    start = pos + LONG_HEADER_SIZE
+                else:
+                    size = mv[pos + 1]
+                    start = pos + SHORT_HEADER_SIZE
+                if size > limit:
+                    raise self._too_large(size)
+                stop = start + size
+                if stop > end:
+                    break
+                out.append((flags, mv[start:stop].tobytes()))
+                pos = stop
+            if src is not buf and pos < end:
+                buf += mv[pos:]
+        if src is buf and pos:
+            del buf[:pos]
+
+    def read_messages(
+        self,
+        data: BytesLike,
+        out: list[_T],
+        make_message: Callable[[list[bytes]], _T],
+        on_command: Callable[[bytes, list[_T]], bool],
+    ) -> None:
+        """Buffer ``data``, then consume every complete frame: the traffic fast path.
+
+        Message frames are collected until a frame without MORE and the whole message is
+        appended to ``out`` as ``make_message(frames)``. A command frame (MORE on a
+        command is ignored) is passed to ``on_command(body, out)`` at its place in the
+        stream; if that returns False, parsing stops (the caller failed the connection).
+
+        Raises:
+            FrameError: a frame is too large (earlier messages are already in ``out``).
+        """
+        if self._error is not None:
+            raise self._error
+        buf = self._buf
+        if buf:
+            buf += data
+            src: BytesLike = buf
+        else:
+            src = data
+        end = len(src)
+        pos = 0
+        limit = self._limit
+        parts = self._parts
+        unpack_size = _unpack_size
+        with memoryview(src) as mv:
+            while True:
+                avail = end - pos
+                if avail < SHORT_HEADER_SIZE:
+                    break
+                flags = mv[pos]
+                if flags & FLAG_LONG:
+                    if avail < LONG_HEADER_SIZE:
+                        break
+                    size = unpack_size(mv, pos + 1)[0]
+                    start = pos + LONG_HEADER_SIZE
+                else:
+                    size = mv[pos + 1]
+                    start = pos + SHORT_HEADER_SIZE
+                if size > limit:
+                    self._parts = parts
+                    raise self._too_large(size)
+                stop = start + size
+                if stop > end:
+                    break
+                pos = stop
+                if flags & FLAG_COMMAND:
+                    if not on_command(mv[start:stop].tobytes(), out):
+                        break
+                    continue
+                parts.append(mv[start:stop].tobytes())
+                if not flags & FLAG_MORE:
+                    out.append(make_message(parts))
+                    parts = []
+            self._parts = parts
+            if src is not buf and pos < end:
+                buf += mv[pos:]
+        if src is buf and pos:
+            del buf[:pos]

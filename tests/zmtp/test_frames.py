@@ -1,0 +1,306 @@
+"""zmtp/frames.py: encoder, incremental decoder, limits."""
+
+from __future__ import annotations
+
+import tracemalloc
+from collections.abc import Sequence
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from purezmq.constants import ProtocolError
+from purezmq.zmtp.frames import (
+    FLAG_COMMAND,
+    FLAG_LONG,
+    FLAG_MORE,
+    MAX_FRAME_SIZE,
+    ZERO_COPY_MIN_SIZE,
+    BytesLike,
+    FrameDecoder,
+    FrameError,
+    encode_command_frame,
+    encode_frame,
+    encode_message,
+    encode_message_into,
+    frame_header,
+)
+from tests.zmtp.helpers import for_each_chunking, split_at, vec
+
+Item = list[bytes] | bytes
+
+
+def read_messages(chunks: Sequence[BytesLike], max_frame_size: int = -1) -> list[Item]:
+    """Fast-path decode: messages as lists, commands as bytes."""
+    dec = FrameDecoder(max_frame_size)
+    out: list[Item] = []
+
+    def on_command(body: bytes, sink: list[Item]) -> bool:
+        sink.append(body)
+        return True
+
+    for chunk in chunks:
+        dec.read_messages(chunk, out, list, on_command)
+    assert dec.buffered == 0
+    assert not dec.in_message
+    return out
+
+
+def read_frames(chunks: list[bytes]) -> list[tuple[int, bytes]]:
+    dec = FrameDecoder()
+    out: list[tuple[int, bytes]] = []
+    for chunk in chunks:
+        dec.read_frames(chunk, out)
+    assert dec.buffered == 0
+    return out
+
+
+def next_frames(chunks: list[bytes]) -> list[tuple[int, bytes]]:
+    dec = FrameDecoder()
+    out: list[tuple[int, bytes]] = []
+    for chunk in chunks:
+        dec.feed(chunk)
+        while (frame := dec.next_frame()) is not None:
+            out.append(frame)
+    assert dec.buffered == 0
+    return out
+
+
+READERS = [read_messages, read_frames, next_frames]
+
+# --- encoder against libzmq's bytes ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "body"),
+    [
+        ("frame_short_hello", b"hello"),
+        ("frame_empty", b""),
+        ("frame_short_255", b"x" * 255),
+        ("frame_long_256", b"y" * 256),
+    ],
+)
+def test_single_frames_match_libzmq(name: str, body: bytes) -> None:
+    assert encode_frame(body) == vec(name)
+    assert encode_message([body]) == vec(name)
+    assert for_each_chunking(vec(name), read_messages) == [[body]]
+    assert for_each_chunking(vec(name), read_frames) == [(vec(name)[0], body)]
+    assert for_each_chunking(vec(name), next_frames) == [(vec(name)[0], body)]
+
+
+def test_multipart_matches_libzmq() -> None:
+    data = vec("multipart_part1_empty_part3")
+    assert encode_message([b"part1", b"", b"part3"]) == data
+    assert for_each_chunking(data, read_messages) == [[b"part1", b"", b"part3"]]
+    flags = [f for f, _ in for_each_chunking(data, read_frames)]
+    assert flags == [FLAG_MORE, FLAG_MORE, 0]
+
+
+def test_req_request_matches_libzmq() -> None:
+    data = vec("req_request_hello_world")
+    assert encode_message([b"", b"hello", b"world"]) == data
+    assert for_each_chunking(data, read_messages) == [[b"", b"hello", b"world"]]
+
+
+def test_curve_frames_parse_at_the_frame_layer() -> None:
+    # CURVE itself comes later; its captured frames must already decode as frames.
+    hello = vec("curve_hello_frame")
+    ((flags, body),) = for_each_chunking(hello, next_frames)
+    assert flags == FLAG_COMMAND and len(body) == 200 and body.startswith(b"\x05HELLO")
+    message = vec("curve_message_client_hello_nonce3_frame")
+    # libzmq puts MESSAGE in an ordinary (non-command) frame
+    assert for_each_chunking(message, read_frames) == [(0, message[2:])]
+    assert message[2:].startswith(b"\x07MESSAGE")
+
+
+def test_long_header_for_small_body_is_accepted() -> None:
+    # libzmq accepts 02 <8-byte 5> hello [OBS 3b]
+    data = bytes.fromhex("02000000000000000568656c6c6f")
+    assert for_each_chunking(data, read_messages) == [[b"hello"]]
+
+
+def test_reserved_flag_bits_are_ignored() -> None:
+    # libzmq delivered 80 03 abc [OBS 9a]
+    data = bytes.fromhex("8003616263") + bytes.fromhex("fd026869") + b"\x00\x01z"
+    # fd = reserved bits + COMMAND + MORE: a command (MORE on a command is ignored)
+    assert for_each_chunking(data, read_messages) == [[b"abc"], b"hi", [b"z"]]
+
+
+def test_header_helpers() -> None:
+    assert frame_header(0) == b"\x00\x00"
+    assert frame_header(255, FLAG_MORE) == b"\x01\xff"
+    assert frame_header(3, FLAG_LONG | FLAG_COMMAND) == b"\x04\x03"  # LONG fixed from size
+    assert frame_header(256, FLAG_COMMAND) == b"\x06" + (256).to_bytes(8, "big")
+    assert frame_header(MAX_FRAME_SIZE)[0] == FLAG_LONG
+    assert encode_command_frame(b"\x04PING\x00\x00") == bytes.fromhex("04070450494e470000")
+    with pytest.raises(ValueError):
+        frame_header(-1)
+    with pytest.raises(ValueError):
+        frame_header(MAX_FRAME_SIZE + 1)
+
+
+def test_encode_message_into_zero_copy_for_large_bodies() -> None:
+    big = b"B" * ZERO_COPY_MIN_SIZE
+    medium = b"m" * 1000
+    buf = bytearray()
+    pieces: list[bytes] = []
+    encode_message_into([b"a", big, medium, bytearray(big)], buf, pieces)
+    # the bytes body is handed over as the very same object, not a copy
+    assert any(p is big for p in pieces)
+    joined = b"".join([*pieces, bytes(buf)])
+    assert joined == encode_message([b"a", big, medium, big])
+    assert read_messages([joined]) == [[b"a", big, medium, big]]
+
+
+def test_commands_interleaved_with_multipart() -> None:
+    data = b"\x01\x01a" + b"\x04\x02xy" + b"\x00\x01b"
+    assert for_each_chunking(data, read_messages) == [b"xy", [b"a", b"b"]]
+
+
+# --- limits -----------------------------------------------------------------------------------
+
+
+def test_frame_over_limit_rejected_at_header() -> None:
+    dec = FrameDecoder(max_frame_size=10)
+    out: list[Item] = []
+    ok = b"\x00\x0a" + b"k" * 10
+    # only the header of the big frame arrives: it is rejected before its body
+    with pytest.raises(FrameError) as info:
+        dec.read_messages(ok + b"\x00\x0b", out, list, lambda b, s: True)
+    assert out == [[b"k" * 10]]  # earlier messages were delivered
+    assert info.value.code == 0
+    assert "exceeds" in info.value.reason
+    with pytest.raises(FrameError):  # the decoder stays dead
+        dec.read_messages(b"", out, list, lambda b, s: True)
+    with pytest.raises(FrameError):
+        dec.feed(b"x")
+    with pytest.raises(FrameError):
+        dec.next_frame()
+    with pytest.raises(FrameError):
+        dec.read_frames(b"", [])
+
+
+@pytest.mark.parametrize("reader", ["next", "frames", "messages"])
+def test_limit_applies_to_every_reader(reader: str) -> None:
+    dec = FrameDecoder(max_frame_size=3)
+    assert dec.max_frame_size == 3
+    data = b"\x04\x03abc" + b"\x02" + (4).to_bytes(8, "big")
+    with pytest.raises(FrameError):
+        if reader == "next":
+            dec.feed(data)
+            assert dec.next_frame() == (FLAG_COMMAND, b"abc")
+            dec.next_frame()
+        elif reader == "frames":
+            frames: list[tuple[int, bytes]] = []
+            dec.read_frames(data, frames)
+        else:
+            dec.read_messages(data, [], list, lambda b, s: True)
+
+
+def test_zero_max_size_allows_only_empty_frames() -> None:
+    assert read_messages([b"\x00\x00"], max_frame_size=0) == [[b""]]
+    with pytest.raises(FrameError):
+        read_messages([b"\x00\x01x"], max_frame_size=0)
+
+
+def test_huge_announced_length_allocates_nothing() -> None:
+    header = b"\x02" + (2**62).to_bytes(8, "big")
+    for reader in ("next", "frames", "messages"):
+        dec = FrameDecoder()  # unlimited
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            if reader == "next":
+                dec.feed(header)
+                assert dec.next_frame() is None
+            elif reader == "frames":
+                frames: list[tuple[int, bytes]] = []
+                dec.read_frames(header, frames)
+                assert frames == []
+            else:
+                out: list[Item] = []
+                dec.read_messages(header, out, list, lambda b, s: True)
+                assert out == []
+            dec.read_frames(b"more", []) if reader == "frames" else dec.feed(b"more")
+            grown = tracemalloc.get_traced_memory()[1] - before
+        finally:
+            tracemalloc.stop()
+        # the decoder holds the 9 header bytes (+4), nothing sized from the length
+        assert dec.buffered == len(header) + 4
+        assert grown < 64 * 1024
+
+
+def test_top_bit_length_is_a_protocol_error() -> None:
+    header = b"\x02" + (2**63).to_bytes(8, "big")
+    with pytest.raises(FrameError) as info:
+        read_messages([header])
+    assert info.value.code == ProtocolError.ZMTP_UNSPECIFIED
+    assert "top bit" in info.value.reason
+    # with a limit set, the top bit is still reported as a protocol error
+    with pytest.raises(FrameError) as info:
+        read_messages([header], max_frame_size=100)
+    assert info.value.code == ProtocolError.ZMTP_UNSPECIFIED
+
+
+def test_partial_input_is_kept_until_complete() -> None:
+    dec = FrameDecoder()
+    out: list[Item] = []
+    dec.read_messages(b"\x01\x02a", out, list, lambda b, s: True)
+    assert out == [] and dec.buffered == 3
+    dec.read_messages(b"b\x00", out, list, lambda b, s: True)
+    assert out == [] and dec.in_message and dec.buffered == 1
+    dec.read_messages(b"\x00", out, list, lambda b, s: True)
+    assert out == [[b"ab", b""]] and dec.buffered == 0
+
+
+def test_on_command_false_stops_parsing() -> None:
+    dec = FrameDecoder()
+    out: list[Item] = []
+    dec.read_messages(b"\x04\x01c\x00\x01m", out, list, lambda b, s: False)
+    assert out == []
+
+
+def test_memoryview_and_bytearray_input() -> None:
+    data = vec("multipart_part1_empty_part3")
+    assert read_messages([memoryview(data)]) == [[b"part1", b"", b"part3"]]
+    assert read_messages([bytearray(data[:3]), memoryview(data)[3:]]) == [[b"part1", b"", b"part3"]]
+
+
+# --- hypothesis -------------------------------------------------------------------------------
+
+frame_bodies = st.binary(max_size=300)
+messages_st = st.lists(st.lists(frame_bodies, min_size=1, max_size=4), min_size=1, max_size=5)
+
+
+@settings(max_examples=150, deadline=None)
+@given(msgs=messages_st, cuts=st.lists(st.integers(min_value=0, max_value=4000), max_size=6))
+def test_roundtrip_messages_any_chunking(msgs: list[list[bytes]], cuts: list[int]) -> None:
+    data = b"".join(encode_message(m) for m in msgs)
+    chunks = split_at(data, cuts)
+    assert read_messages(chunks) == msgs
+    frames = read_frames(chunks)
+    assert [b for _, b in frames] == [f for m in msgs for f in m]
+
+
+@settings(max_examples=150, deadline=None)
+@given(body=st.binary(max_size=600), flags=st.integers(min_value=0, max_value=255))
+def test_roundtrip_single_frame(body: bytes, flags: int) -> None:
+    wire = encode_frame(body, flags)
+    ((got_flags, got_body),) = next_frames([wire])
+    assert got_body == body
+    assert got_flags & ~FLAG_LONG == flags & ~FLAG_LONG
+    assert bool(got_flags & FLAG_LONG) == (len(body) > 255)
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.binary(max_size=200), limit=st.sampled_from([-1, 0, 5, 100]))
+def test_fuzz_decoder_only_frames_or_frame_error(data: bytes, limit: int) -> None:
+    for chunks in ([data], [data[i : i + 1] for i in range(len(data))]):
+        dec = FrameDecoder(limit)
+        out: list[Item] = []
+        try:
+            for chunk in chunks:
+                dec.read_messages(chunk, out, list, lambda b, s: True)
+        except FrameError as exc:
+            assert exc.reason
+        assert dec.buffered <= len(data)
