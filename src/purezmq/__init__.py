@@ -279,6 +279,7 @@ from purezmq.error import (
     ZMQVersionError,
     strerror,
 )
+from purezmq.message import COPY_THRESHOLD, Frame, Message, MessageTracker
 from purezmq.sync.context import Context
 from purezmq.sync.poll import Poller, select
 from purezmq.sync.socket import Socket
@@ -310,6 +311,7 @@ def pyzmq_version_info() -> tuple[int, ...]:
 
 
 __all__ = [
+    "COPY_THRESHOLD",
     "Again",
     "Context",
     "ContextOption",
@@ -318,8 +320,11 @@ __all__ = [
     "Errno",
     "Event",
     "Flag",
+    "Frame",
     "InterruptedSystemCall",
+    "Message",
     "MessageOption",
+    "MessageTracker",
     "NotDone",
     "PollEvent",
     "Poller",

@@ -8,7 +8,7 @@ from typing import Any, ClassVar, TypeVar
 
 from purezmq.constants import ContextOption, Errno, SocketOption
 from purezmq.engine.context import ContextCore
-from purezmq.error import ZMQError
+from purezmq.error import ContextTerminated, ZMQError
 from purezmq.socket_base import SocketBase
 
 __all__ = ["ContextBase"]
@@ -77,7 +77,7 @@ class ContextBase:
     ) -> Any:
         """Create a socket of ``socket_type``."""
         if self.closed:
-            raise ZMQError(Errno.ETERM)
+            raise ContextTerminated()
         cls = socket_class or self._socket_class
         return cls(self, socket_type, **kwargs)
 

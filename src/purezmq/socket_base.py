@@ -6,7 +6,9 @@ Neither facade subclasses the other (ARCHITECTURE.md habit 9); both derive from
 
 from __future__ import annotations
 
+import json
 from collections import deque
+from collections.abc import Mapping
 from typing import Any
 
 from purezmq.constants import Errno, SocketOption, SocketType
@@ -14,9 +16,18 @@ from purezmq.constants import SocketOption as O
 from purezmq.engine import endpoints
 from purezmq.engine.core import SocketCore
 from purezmq.error import ZMQError
+from purezmq.message import FINISHED_TRACKER, Frame, MessageTracker
 from purezmq.options import OPTIONS
 
-__all__ = ["EndpointContext", "SocketBase", "to_frame_bytes"]
+__all__ = [
+    "EndpointContext",
+    "SocketBase",
+    "frames_of",
+    "json_bytes",
+    "multipart_bytes",
+    "to_frame_bytes",
+    "tracker_for",
+]
 
 
 def to_frame_bytes(data: Any) -> bytes:
@@ -34,6 +45,32 @@ def to_frame_bytes(data: Any) -> bytes:
         raise TypeError(f"expected bytes or a buffer, not {type(data).__name__}") from None
 
 
+def multipart_bytes(msg_parts: Any) -> list[bytes]:
+    """The frames of a multipart message, as bytes (pyzmq accepts any sequence)."""
+    parts = [to_frame_bytes(p) for p in msg_parts]
+    if not parts:
+        raise ValueError("cannot send an empty multipart message")
+    return parts
+
+
+def frames_of(parts: list[bytes], props: Mapping[str, bytes]) -> list[Frame]:
+    """Wrap received parts as Frames (``copy=False``), ``more`` set on all but the last."""
+    last = len(parts) - 1
+    return [Frame._received(p, i < last, props) for i, p in enumerate(parts)]
+
+
+def tracker_for(copy: bool, track: bool) -> MessageTracker | None:
+    """What send returns: a (done) tracker when tracking a zero-copy send, like pyzmq."""
+    return FINISHED_TRACKER if track and not copy else None
+
+
+def json_bytes(obj: Any, **kwargs: Any) -> bytes:
+    """``json.dumps`` as UTF-8 bytes, compact like pyzmq's jsonapi."""
+    kwargs.setdefault("separators", (",", ":"))
+    kwargs.setdefault("ensure_ascii", False)
+    return json.dumps(obj, **kwargs).encode("utf-8")
+
+
 class SocketBase:
     """What the blocking and asyncio sockets share: options, endpoints, close.
 
@@ -45,6 +82,8 @@ class SocketBase:
     _core: SocketCore
     #: frames of the current message not handed out yet (recv + RCVMORE)
     _rx: deque[Any]
+    #: metadata of the connection the current message came from
+    _rx_props: Mapping[str, bytes]
     #: frames collected with SNDMORE until the last one
     _tx: list[bytes]
     context: Any
@@ -61,6 +100,7 @@ class SocketBase:
         object.__setattr__(self, "_core", core)
         object.__setattr__(self, "context", context)
         object.__setattr__(self, "_rx", deque())
+        object.__setattr__(self, "_rx_props", {})
         object.__setattr__(self, "_tx", [])
         object.__setattr__(self, "_closed", False)
         for k, v in context._sockopts.items():

@@ -11,8 +11,10 @@ the message; a cancelled ``send`` has sent nothing (messages are handed over who
 from __future__ import annotations
 
 import asyncio
+import json
+import pickle
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from purezmq.constants import Flag
@@ -21,11 +23,21 @@ from purezmq.context_base import ContextBase
 from purezmq.engine.ioloop import IOLoop
 from purezmq.engine.waiters import FutureWaiter
 from purezmq.error import Again, ZMQError
+from purezmq.message import Frame
 from purezmq.poll_base import POLLIN, POLLOUT, PollerBase, fileno_of
-from purezmq.socket_base import SocketBase, to_frame_bytes
+from purezmq.socket_base import (
+    SocketBase,
+    frames_of,
+    json_bytes,
+    multipart_bytes,
+    to_frame_bytes,
+    tracker_for,
+)
 
 __all__ = ["Context", "Poller", "Socket"]
 
+#: what an attempt returns when nothing is ready (None and b"" are real results)
+_NOTHING: Any = object()
 _NOBLOCK = int(Flag.NOBLOCK)
 _SNDMORE = int(Flag.SNDMORE)
 
@@ -62,8 +74,13 @@ class Socket(SocketBase):
         return IOLoop(loop, threading.get_ident())
 
     # ------------------------------------------------------------------ waiting
-    async def _wait(self, attempt: Any, timeout_ms: int) -> Any:
-        """Retry ``attempt()`` on every wake-up until it returns non-None or time is up."""
+    async def _wait(self, attempt: Callable[[], Any], timeout_ms: int) -> Any:
+        """Retry ``attempt()`` on every wake-up until it returns something other than
+        ``_NOTHING`` or time is up.
+
+        ``attempt`` takes the message and returns without suspending, and this
+        coroutine returns right after it: a cancelled wait has taken nothing.
+        """
         core = self._core
         loop = asyncio.get_running_loop()
         deadline = None if timeout_ms < 0 else loop.time() + timeout_ms / 1000.0
@@ -73,7 +90,7 @@ class Socket(SocketBase):
         try:
             while True:
                 result = attempt()
-                if result is not None:
+                if result is not _NOTHING:
                     return result
                 if deadline is not None:
                     if loop.time() >= deadline:
@@ -87,9 +104,27 @@ class Socket(SocketBase):
             if timer is not None:
                 timer.cancel()
 
+    def _future(self, attempt: Callable[[], Any], flags: int, timeout_opt: int) -> Any:
+        """A done future if ``attempt()`` succeeds now, else a task that waits for it."""
+        loop = asyncio.get_running_loop()
+        try:
+            result = attempt()
+            if result is not _NOTHING:
+                return _done(loop, result)
+            if flags & _NOBLOCK:
+                raise Again()
+        except Exception as exc:
+            return _failed(loop, exc)
+        return loop.create_task(self._wait(attempt, self._core.opt(timeout_opt)))
+
     # ------------------------------------------------------------------ sending
-    def _try_send(self, msg: list[bytes]) -> bool | None:
-        return True if self._core.try_send(msg) else None
+    def _send_parts(self, parts: list[bytes], flags: int, result: Any = None) -> Any:
+        core = self._core
+
+        def attempt() -> Any:
+            return result if core.try_send(parts) else _NOTHING
+
+        return self._future(attempt, flags, O.SNDTIMEO)
 
     def send_multipart(
         self,
@@ -98,31 +133,20 @@ class Socket(SocketBase):
         copy: bool = True,
         track: bool = False,
         **kwargs: Any,
-    ) -> asyncio.Future[None]:
+    ) -> asyncio.Future[Any]:
         """Send a whole multipart message; the future resolves when it is queued."""
-        loop = asyncio.get_running_loop()
         try:
-            parts = [to_frame_bytes(p) for p in msg_parts]
-            if not parts:
-                raise ValueError("cannot send an empty multipart message")
-            if self._tx:
-                parts = [*self._tx, *parts]
-                self._tx.clear()
-            if self._core.try_send(parts):
-                return _done(loop, None)
-            if flags & _NOBLOCK:
-                raise Again()
-        except (ZMQError, TypeError, ValueError) as exc:
-            return _failed(loop, exc)
-
-        async def _send_slow() -> None:
-            await self._wait(lambda: self._try_send(parts), self._core.opt(O.SNDTIMEO))
-
-        return loop.create_task(_send_slow())
+            parts = multipart_bytes(msg_parts)
+        except (TypeError, ValueError) as exc:
+            return _failed(asyncio.get_running_loop(), exc)
+        if self._tx:
+            parts = [*self._tx, *parts]
+            self._tx.clear()
+        return self._send_parts(parts, flags & ~_SNDMORE, tracker_for(copy, track))  # type: ignore[no-any-return]
 
     def send(
         self, data: Any, flags: int = 0, copy: bool = True, track: bool = False, **kwargs: Any
-    ) -> asyncio.Future[None]:
+    ) -> asyncio.Future[Any]:
         """Send one frame (SNDMORE: more frames of the same message follow)."""
         loop = asyncio.get_running_loop()
         try:
@@ -130,68 +154,134 @@ class Socket(SocketBase):
             if flags & _SNDMORE:
                 self._core.check_open()
                 self._tx.append(frame)
-                return _done(loop, None)
+                return _done(loop, tracker_for(copy, track))
         except (ZMQError, TypeError) as exc:
             return _failed(loop, exc)
-        return self.send_multipart([frame], flags)
+        return self.send_multipart([frame], flags, copy=copy, track=track)
 
     def send_string(
         self, u: str, flags: int = 0, copy: bool = True, encoding: str = "utf-8", **kwargs: Any
-    ) -> asyncio.Future[None]:
+    ) -> asyncio.Future[Any]:
         """Send text, encoded."""
         if not isinstance(u, str):
             raise TypeError("str objects only")
-        return self.send(u.encode(encoding), flags=flags)
+        return self.send(u.encode(encoding), flags=flags, copy=copy)
+
+    send_unicode = send_string
+
+    def send_json(self, obj: Any, flags: int = 0, **kwargs: Any) -> asyncio.Future[Any]:
+        """Send a Python object as JSON."""
+        send_kwargs = {k: kwargs.pop(k) for k in ("copy", "track") if k in kwargs}
+        return self.send(json_bytes(obj, **kwargs), flags, **send_kwargs)
+
+    def send_pyobj(
+        self, obj: Any, flags: int = 0, protocol: int = pickle.DEFAULT_PROTOCOL, **kwargs: Any
+    ) -> asyncio.Future[Any]:
+        """Send a Python object pickled."""
+        return self.send(pickle.dumps(obj, protocol), flags, **kwargs)
+
+    def send_serialized(
+        self,
+        msg: Any,
+        serialize: Callable[[Any], Sequence[Any]],
+        flags: int = 0,
+        copy: bool = True,
+        **kwargs: Any,
+    ) -> asyncio.Future[Any]:
+        """Send ``serialize(msg)`` as one multipart message."""
+        return self.send_multipart(serialize(msg), flags=flags, copy=copy, **kwargs)
 
     # ------------------------------------------------------------------ receiving
+    def _take_multipart(self, copy: bool) -> Any:
+        rx = self._rx
+        parts: list[Any] | None
+        if rx:
+            parts = list(rx)
+            rx.clear()
+            props = self._rx_props
+        else:
+            parts, props = self._core.try_recv_with_properties()
+            if parts is None:
+                return _NOTHING
+        return parts if copy else frames_of(parts, props)
+
+    def _take_frame(self, copy: bool) -> Any:
+        rx = self._rx
+        if not rx:
+            msg, props = self._core.try_recv_with_properties()
+            if msg is None:
+                return _NOTHING
+            if copy and len(msg) == 1:
+                return msg[0]
+            self._rx_props = props
+            rx.extend(msg)
+        frame = rx.popleft()
+        return frame if copy else Frame._received(frame, bool(rx), self._rx_props)
+
     def recv_multipart(
         self, flags: int = 0, copy: bool = True, track: bool = False
     ) -> asyncio.Future[list[Any]]:
         """Receive a whole multipart message."""
-        loop = asyncio.get_running_loop()
-        rx = self._rx
-        if rx:
-            parts = list(rx)
-            rx.clear()
-            return _done(loop, parts)
-        try:
-            msg = self._core.try_recv()
-            if msg is not None:
-                return _done(loop, msg)
-            if flags & _NOBLOCK:
-                raise Again()
-        except ZMQError as exc:
-            return _failed(loop, exc)
-        return loop.create_task(self._wait(self._core.try_recv, self._core.opt(O.RCVTIMEO)))
+        return self._future(lambda: self._take_multipart(copy), flags, O.RCVTIMEO)  # type: ignore[no-any-return]
 
     def recv(self, flags: int = 0, copy: bool = True, track: bool = False) -> asyncio.Future[Any]:
         """Receive one frame (RCVMORE tells whether more frames follow)."""
-        loop = asyncio.get_running_loop()
-        rx = self._rx
-        if rx:
-            return _done(loop, rx.popleft())
-        inner = self.recv_multipart(flags)
-        if inner.done():
-            if inner.exception() is not None:
-                return inner
-            msg = inner.result()
-            if len(msg) > 1:
-                rx.extend(msg[1:])
-            return _done(loop, msg[0])
+        return self._future(lambda: self._take_frame(copy), flags, O.RCVTIMEO)  # type: ignore[no-any-return]
 
-        async def _first() -> Any:
-            msg = await inner
-            # the task got the whole message while running: it cannot be lost here
-            if len(msg) > 1:
-                rx.extend(msg[1:])
-            return msg[0]
+    def _recv_then(self, flags: int, convert: Callable[[Any], Any]) -> asyncio.Future[Any]:
+        def attempt() -> Any:
+            frame = self._take_frame(True)
+            return frame if frame is _NOTHING else convert(frame)
 
-        return loop.create_task(_first())
+        return self._future(attempt, flags, O.RCVTIMEO)  # type: ignore[no-any-return]
 
-    async def recv_string(self, flags: int = 0, encoding: str = "utf-8") -> str:
+    def recv_string(self, flags: int = 0, encoding: str = "utf-8") -> asyncio.Future[str]:
         """Receive one frame as text."""
-        data = await self.recv(flags)
-        return bytes(data).decode(encoding)
+        return self._recv_then(flags, lambda b: bytes(b).decode(encoding))
+
+    recv_unicode = recv_string
+
+    def recv_json(self, flags: int = 0, **kwargs: Any) -> asyncio.Future[Any]:
+        """Receive one frame decoded as JSON."""
+        return self._recv_then(flags, lambda b: json.loads(b, **kwargs))
+
+    def recv_pyobj(self, flags: int = 0) -> asyncio.Future[Any]:
+        """Receive one frame and unpickle it (only from peers you trust)."""
+        return self._recv_then(flags, pickle.loads)
+
+    def recv_serialized(
+        self, deserialize: Callable[[list[Any]], Any], flags: int = 0, copy: bool = True
+    ) -> asyncio.Future[Any]:
+        """Receive a multipart message and return ``deserialize(frames)``."""
+
+        def attempt() -> Any:
+            parts = self._take_multipart(copy)
+            return parts if parts is _NOTHING else deserialize(parts)
+
+        return self._future(attempt, flags, O.RCVTIMEO)  # type: ignore[no-any-return]
+
+    def poll(self, timeout: float | None = None, flags: int = POLLIN) -> asyncio.Future[int]:
+        """Wait up to ``timeout`` ms for ``flags``; the future gives the events."""
+        self._core.check_open()
+        poller = Poller()
+        poller.register(self, flags)
+        fut = poller.poll(timeout)
+        loop = asyncio.get_running_loop()
+        out: asyncio.Future[int] = loop.create_future()
+
+        def done(f: asyncio.Future[list[tuple[Any, int]]]) -> None:
+            if out.done():
+                return
+            if f.cancelled():
+                out.cancel()
+            elif f.exception() is not None:
+                out.set_exception(f.exception())  # type: ignore[arg-type]
+            else:
+                out.set_result(int(dict(f.result()).get(self, 0)))
+
+        fut.add_done_callback(done)
+        out.add_done_callback(lambda o: fut.cancel() if o.cancelled() else None)
+        return out
 
 
 class Poller(PollerBase):

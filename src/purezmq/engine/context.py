@@ -8,13 +8,39 @@ from typing import TYPE_CHECKING, Any
 
 from purezmq.constants import Errno
 from purezmq.engine.ioloop import IOLoop, IOThread
-from purezmq.error import ZMQError
+from purezmq.error import ContextTerminated, ZMQError
 
 if TYPE_CHECKING:
     from purezmq.engine.core import SocketCore
     from purezmq.engine.inproc import PendingConnect
 
-__all__ = ["ContextCore"]
+__all__ = ["ContextCore", "ForkedError", "fork_generation"]
+
+#: Bumped in a child process after fork(): contexts from before it belong to the parent.
+_FORK_GENERATION = [0]
+
+
+def _after_fork_in_child() -> None:
+    _FORK_GENERATION[0] += 1
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def fork_generation() -> int:
+    """How many times this process's ancestry forked since purezmq was imported."""
+    return _FORK_GENERATION[0]
+
+
+def ForkedError() -> ZMQError:
+    """The error for using a parent's context or socket in a forked child."""
+    return ZMQError(
+        Errno.ENOTSUP,
+        "this context or socket was created before fork(): the child process cannot use "
+        "it (its I/O thread and connections stayed in the parent); create a new Context "
+        "in the child",
+    )
 
 
 class ContextCore:
@@ -30,6 +56,7 @@ class ContextCore:
         self.closing: set[SocketCore] = set()
         self.terminated = False
         self.pid = os.getpid()
+        self.fork_gen = _FORK_GENERATION[0]
         self._io_thread: IOThread | None = None
         #: inproc name -> bound socket
         self.inproc_bound: dict[str, SocketCore] = {}
@@ -38,11 +65,18 @@ class ContextCore:
         self._all_closed = threading.Condition(self.lock)
         self.options: dict[int, Any] = {}
 
+    @property
+    def forked(self) -> bool:
+        """True in a child process forked after this context was created."""
+        return self.fork_gen != _FORK_GENERATION[0]
+
     def io_thread(self) -> IOLoop:
         """The background loop for blocking sockets (started on first use)."""
+        if self.forked:
+            raise ForkedError()
         with self.lock:
             if self.terminated:
-                raise ZMQError(Errno.ETERM)
+                raise ContextTerminated()
             if self._io_thread is None or not self._io_thread.alive:
                 self._io_thread = IOThread()
             return self._io_thread.io
@@ -51,7 +85,7 @@ class ContextCore:
         """Register a new socket (raises ETERM after term)."""
         with self.lock:
             if self.terminated:
-                raise ZMQError(Errno.ETERM)
+                raise ContextTerminated()
             self.sockets.add(core)
 
     def socket_closing(self, core: SocketCore) -> None:
@@ -78,6 +112,10 @@ class ContextCore:
 
     def term(self) -> None:
         """Terminate: wake blocked calls with ETERM, wait for every socket to close."""
+        if self.forked:
+            # the parent owns the sockets and the I/O thread; nothing to wait for here
+            self.terminated = True
+            return
         with self.lock:
             self.terminated = True
             sockets = list(self.sockets)

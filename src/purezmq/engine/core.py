@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from purezmq.constants import SOCKET_TYPE_NAMES, Errno, Event, SocketType
 from purezmq.constants import SocketOption as O
-from purezmq.error import ZMQError
+from purezmq.engine.context import ForkedError
+from purezmq.error import ContextTerminated, ZMQError
 from purezmq.options import OPTIONS
 from purezmq.routing import make_routing
 from purezmq.routing.base import GENERIC_OPTIONS, PATTERN_OPTIONS
@@ -34,6 +35,9 @@ NO_PERSISTENT_PIPE = frozenset({SocketType.ROUTER, SocketType.STREAM})
 
 #: Types that send their Identity in READY (digest 1.5).
 _SENDS_IDENTITY = frozenset({SocketType.REQ, SocketType.DEALER, SocketType.ROUTER})
+
+
+_NO_PROPERTIES: dict[str, bytes] = {}
 
 
 class SocketCore:
@@ -212,9 +216,18 @@ class SocketCore:
 
     # ------------------------------------------------------------------ data path
     def check_open(self) -> None:
-        """Raise ENOTSOCK if closed, ETERM if the context is terminated."""
+        """Raise ENOTSOCK if closed; a clear error if used in a forked child."""
         if self.closed:
             raise ZMQError(Errno.ENOTSOCK, "Socket operation on non-socket")
+        if self.ctx.forked:
+            raise ForkedError()
+
+    def _raise_unusable(self) -> None:
+        if self.closed:
+            raise ZMQError(Errno.ENOTSOCK, "Socket operation on non-socket")
+        if self.ctx.forked:
+            raise ForkedError()
+        raise ContextTerminated()
 
     def _reap(self) -> None:
         # detach pipes whose peer left once their last message has been read
@@ -230,23 +243,29 @@ class SocketCore:
     def try_send(self, msg: list[bytes]) -> bool:
         """Offer a whole message to the routing object; False means it would block."""
         with self.lock:
-            if self.closed:
-                raise ZMQError(Errno.ENOTSOCK, "Socket operation on non-socket")
-            if self.ctx.terminated:
-                raise ZMQError(Errno.ETERM)
+            if self.closed or self.ctx.terminated or self.ctx.forked:
+                self._raise_unusable()
             return self.routing.send(msg)
 
     def try_recv(self) -> list[bytes] | None:
         """Take one whole message, or None if none is ready."""
         with self.lock:
-            if self.closed:
-                raise ZMQError(Errno.ENOTSOCK, "Socket operation on non-socket")
-            if self.ctx.terminated:
-                raise ZMQError(Errno.ETERM)
+            if self.closed or self.ctx.terminated or self.ctx.forked:
+                self._raise_unusable()
             msg = self.routing.recv()
             if self.pending_detach:
                 self._reap()
             return msg
+
+    def try_recv_with_properties(self) -> tuple[list[bytes] | None, dict[str, bytes]]:
+        """Like :meth:`try_recv`, plus the metadata of the connection it came from."""
+        with self.lock:
+            msg = self.try_recv()
+            if msg is None:
+                return None, _NO_PROPERTIES
+            pipe = getattr(self.routing, "last_recv_pipe", None)
+            peer = pipe.peer if pipe is not None else None
+            return msg, peer.properties if peer is not None else _NO_PROPERTIES
 
     def last_recv_pipe(self) -> Pipe | None:
         """The pipe the last received message came from (for its metadata)."""
@@ -340,6 +359,11 @@ class SocketCore:
     def close(self, linger: int | None = None) -> None:
         """Close the socket; pending outgoing data is flushed for up to LINGER ms."""
         if self.closed:
+            return
+        if self.ctx.forked:
+            # a parent's socket in a forked child: its connections and I/O thread are the
+            # parent's, so only forget it here
+            self.closed = True
             return
         if linger is not None:
             self.options[O.LINGER] = linger

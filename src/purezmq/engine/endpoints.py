@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from purezmq.constants import Errno, SocketType
 from purezmq.constants import SocketOption as O
 from purezmq.engine.inproc import InprocBinding, InprocLink
-from purezmq.error import ZMQError
+from purezmq.error import ContextTerminated, ZMQError
 from purezmq.transport.endpoint import parse_endpoint
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ def bind(core: SocketCore, addr: str | bytes) -> str:
     """Bind ``core`` to ``addr``; returns the resolved endpoint (LAST_ENDPOINT)."""
     core.check_open()
     if core.ctx.terminated:
-        raise ZMQError(Errno.ETERM)
+        raise ContextTerminated()
     text = _text(addr)
     ep = parse_endpoint(text)
     if ep.transport == "inproc":
@@ -69,7 +69,7 @@ def connect(core: SocketCore, addr: str | bytes) -> None:
     """Connect ``core`` to ``addr`` (asynchronously; reconnects until disconnected)."""
     core.check_open()
     if core.ctx.terminated:
-        raise ZMQError(Errno.ETERM)
+        raise ContextTerminated()
     text = _text(addr)
     ep = parse_endpoint(text)
     if ep.transport == "inproc":

@@ -9,15 +9,26 @@ threads share a socket.)
 
 from __future__ import annotations
 
+import json
+import pickle
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from pickle import DEFAULT_PROTOCOL
 from typing import Any
 
 from purezmq.constants import Errno, Flag
 from purezmq.constants import SocketOption as O
 from purezmq.engine.waiters import ThreadWaiter
 from purezmq.error import Again, ZMQError
-from purezmq.socket_base import SocketBase, to_frame_bytes
+from purezmq.message import Frame, MessageTracker
+from purezmq.socket_base import (
+    SocketBase,
+    frames_of,
+    json_bytes,
+    multipart_bytes,
+    to_frame_bytes,
+)
+from purezmq.socket_base import tracker_for as _tracker
 
 __all__ = ["Socket"]
 
@@ -82,15 +93,20 @@ class Socket(SocketBase):
         track: bool = False,
         routing_id: Any = None,
         group: Any = None,
-    ) -> Any:
-        """Send one frame; with SNDMORE, more frames of the same message follow."""
+    ) -> MessageTracker | None:
+        """Send one frame; with SNDMORE, more frames of the same message follow.
+
+        Returns:
+            A done :class:`MessageTracker` when ``track`` and not ``copy`` (purezmq
+            never keeps the caller's buffer), else None, like pyzmq.
+        """
         if routing_id is not None or group is not None:
             raise ZMQError(Errno.ENOTSUP, "routing_id/group are for draft sockets")
         frame = to_frame_bytes(data)
         if flags & _SNDMORE:
             self._core.check_open()
             self._tx.append(frame)
-            return None
+            return _tracker(copy, track)
         tx = self._tx
         if tx:
             msg = [*tx, frame]
@@ -104,7 +120,7 @@ class Socket(SocketBase):
                 # keep the earlier frames so a retry of the last one completes the message
                 self._tx.extend(msg[:-1])
             raise
-        return None
+        return _tracker(copy, track)
 
     def send_multipart(
         self,
@@ -113,20 +129,18 @@ class Socket(SocketBase):
         copy: bool = True,
         track: bool = False,
         **kwargs: Any,
-    ) -> Any:
-        """Send a whole multipart message atomically."""
-        parts = [to_frame_bytes(p) for p in msg_parts]
-        if not parts:
-            raise ValueError("cannot send an empty multipart message")
+    ) -> MessageTracker | None:
+        """Send a whole multipart message atomically (safe from several threads)."""
+        parts = multipart_bytes(msg_parts)
         if self._tx:
             parts = [*self._tx, *parts]
             self._tx.clear()
         self._wait_send(parts, flags & ~_SNDMORE)
-        return None
+        return _tracker(copy, track)
 
     def send_string(
         self, u: str, flags: int = 0, copy: bool = True, encoding: str = "utf-8", **kwargs: Any
-    ) -> Any:
+    ) -> MessageTracker | None:
         """Send text, encoded."""
         if not isinstance(u, str):
             raise TypeError("str objects only")
@@ -134,12 +148,36 @@ class Socket(SocketBase):
 
     send_unicode = send_string
 
+    def send_json(self, obj: Any, flags: int = 0, **kwargs: Any) -> MessageTracker | None:
+        """Send a Python object as JSON (extra keyword arguments go to ``json.dumps``)."""
+        send_kwargs = {
+            k: kwargs.pop(k) for k in ("copy", "track", "routing_id", "group") if k in kwargs
+        }
+        return self.send(json_bytes(obj, **kwargs), flags, **send_kwargs)
+
+    def send_pyobj(
+        self, obj: Any, flags: int = 0, protocol: int = DEFAULT_PROTOCOL, **kwargs: Any
+    ) -> MessageTracker | None:
+        """Send a Python object pickled (only receive pickles from peers you trust)."""
+        return self.send(pickle.dumps(obj, protocol), flags, **kwargs)
+
+    def send_serialized(
+        self,
+        msg: Any,
+        serialize: Callable[[Any], Sequence[Any]],
+        flags: int = 0,
+        copy: bool = True,
+        **kwargs: Any,
+    ) -> MessageTracker | None:
+        """Send ``serialize(msg)`` (a list of frames) as one multipart message."""
+        return self.send_multipart(serialize(msg), flags=flags, copy=copy, **kwargs)
+
     # ------------------------------------------------------------------ receiving
-    def _wait_recv(self, flags: int) -> list[bytes]:
+    def _wait_recv(self, flags: int) -> tuple[list[bytes], dict[str, bytes]]:
         core = self._core
-        msg = core.try_recv()
+        msg, props = core.try_recv_with_properties()
         if msg is not None:
-            return msg
+            return msg, props
         if flags & _NOBLOCK:
             raise Again()
         timeout = _timeout_s(core.opt(O.RCVTIMEO))
@@ -148,9 +186,9 @@ class Socket(SocketBase):
         core.add_waiter(waiter)
         try:
             while True:
-                msg = core.try_recv()
+                msg, props = core.try_recv_with_properties()
                 if msg is not None:
-                    return msg
+                    return msg, props
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
                     raise Again()
@@ -159,27 +197,66 @@ class Socket(SocketBase):
             core.remove_waiter(waiter)
 
     def recv(self, flags: int = 0, copy: bool = True, track: bool = False) -> Any:
-        """Receive one frame (RCVMORE tells whether more frames of it follow)."""
+        """Receive one frame (RCVMORE tells whether more frames of it follow).
+
+        Returns:
+            bytes, or a :class:`Frame` with ``copy=False``.
+        """
         rx = self._rx
-        if rx:
-            return rx.popleft()
-        msg = self._wait_recv(flags)
-        if len(msg) > 1:
-            rx.extend(msg[1:])
-        return msg[0]
+        if not rx:
+            msg, props = self._wait_recv(flags)
+            if copy and len(msg) == 1:
+                return msg[0]
+            self._rx_props = props
+            rx.extend(msg)
+        frame = rx.popleft()
+        if copy:
+            return frame
+        return Frame._received(frame, bool(rx), self._rx_props)
 
     def recv_multipart(self, flags: int = 0, copy: bool = True, track: bool = False) -> list[Any]:
-        """Receive a whole multipart message."""
+        """Receive a whole multipart message (the rest of it, if recv() took a part)."""
         rx = self._rx
         if rx:
             parts = list(rx)
             rx.clear()
+            props = self._rx_props
+        else:
+            parts, props = self._wait_recv(flags)
+        if copy:
             return parts
-        return self._wait_recv(flags)
+        return frames_of(parts, props)
+
+    def recv_into(self, buffer: Any, /, *, nbytes: int = 0, flags: int = 0) -> int:
+        """Receive one frame into ``buffer``; returns the frame's full size (it may be
+        larger than what fitted, as with zmq_recv)."""
+        view = memoryview(buffer).cast("B")
+        if view.readonly:
+            raise TypeError("recv_into needs a writable buffer")
+        if nbytes < 0:
+            raise ValueError(f"nbytes={nbytes} must be non-negative")
+        limit = len(view) if nbytes == 0 else min(nbytes, len(view))
+        frame = self.recv(flags)
+        n = min(limit, len(frame))
+        view[:n] = frame[:n]
+        return len(frame)
 
     def recv_string(self, flags: int = 0, encoding: str = "utf-8") -> str:
         """Receive one frame as text."""
-        data = self.recv(flags)
-        return bytes(data).decode(encoding)
+        return bytes(self.recv(flags)).decode(encoding)
 
     recv_unicode = recv_string
+
+    def recv_json(self, flags: int = 0, **kwargs: Any) -> Any:
+        """Receive one frame and decode it as JSON."""
+        return json.loads(self.recv(flags), **kwargs)
+
+    def recv_pyobj(self, flags: int = 0) -> Any:
+        """Receive one frame and unpickle it (only from peers you trust)."""
+        return pickle.loads(self.recv(flags))
+
+    def recv_serialized(
+        self, deserialize: Callable[[list[Any]], Any], flags: int = 0, copy: bool = True
+    ) -> Any:
+        """Receive a multipart message and return ``deserialize(frames)``."""
+        return deserialize(self.recv_multipart(flags, copy=copy))
