@@ -127,7 +127,8 @@ class StreamEngine(asyncio.BufferedProtocol):
         conn = self.conn
         if conn is None or self._closed:
             return
-        events = conn.receive_data(bytes(self._view[:nbytes]), self.loop.time())
+        # the core never keeps the view, so the read buffer is handed over without a copy
+        events = conn.receive_data(self._view[:nbytes], self.loop.time())
         if events:
             self._handle(events)
         self._write_out()
@@ -180,7 +181,12 @@ class StreamEngine(asyncio.BufferedProtocol):
                 self._handshake_complete(ev)
                 pipe = self.pipe
             elif type(ev) is ErrorReceived:
-                self._fail(Event.HANDSHAKE_FAILED_NO_DETAIL, 0, reconnect=False)
+                # libzmq reports a ZAP status reason ("400") as an auth failure with it
+                reason = ev.reason.strip()
+                if reason in ("300", "400", "500"):
+                    self._fail(Event.HANDSHAKE_FAILED_AUTH, int(reason), reconnect=False)
+                else:
+                    self._fail(Event.HANDSHAKE_FAILED_NO_DETAIL, 0, reconnect=False)
                 break
             elif type(ev) is ConnectionFailed:
                 if ev.handshake:
@@ -222,6 +228,7 @@ class StreamEngine(asyncio.BufferedProtocol):
         if event:
             self.core.emit(event, value, self.owner.endpoint)
         self._reconnect = reconnect
+        self._write_out()  # an ERROR command the core queued must still go out
         self.close()
 
     # ------------------------------------------------------------ reading
