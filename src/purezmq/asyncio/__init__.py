@@ -14,7 +14,7 @@ import asyncio
 import json
 import pickle
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
 from purezmq.constants import Flag
@@ -54,6 +54,27 @@ def _failed(loop: asyncio.AbstractEventLoop, exc: BaseException) -> asyncio.Futu
     return fut
 
 
+class _SocketFuture(asyncio.Future[Any]):
+    """The future of a send/recv: can give a received message back (see ``cancel``)."""
+
+    _pz_undo: Callable[[], None] | None = None
+
+    def _pz_finish(self, got: tuple[Any, Callable[[], None] | None]) -> None:
+        result, undo = got
+        self._pz_undo = undo
+        self.set_result(result)
+
+    def cancel(self, msg: Any = None) -> bool:
+        """Cancel; on a recv future that is already done, return its message to the
+        socket instead (its awaiter is being cancelled and will never see it)."""
+        undo = self._pz_undo
+        if undo is not None and self.done() and not self.cancelled():
+            self._pz_undo = None
+            undo()
+            return False
+        return super().cancel(msg)
+
+
 class Socket(SocketBase):
     """A ZeroMQ socket whose send/recv return futures (pyzmq's ``zmq.asyncio.Socket``).
 
@@ -74,55 +95,92 @@ class Socket(SocketBase):
         return IOLoop(loop, threading.get_ident())
 
     # ------------------------------------------------------------------ waiting
-    async def _wait(self, attempt: Callable[[], Any], timeout_ms: int) -> Any:
-        """Retry ``attempt()`` on every wake-up until it returns something other than
-        ``_NOTHING`` or time is up.
+    def _future(
+        self,
+        attempt: Callable[[], Any],
+        flags: int,
+        timeout_opt: int,
+        restore: Callable[[Any], None] | None = None,
+    ) -> Any:
+        """A future for ``attempt()``: done at once if it succeeds now, else resolved
+        by a waiter callback on this loop when the socket's state changes.
 
-        ``attempt`` takes the message and returns without suspending, and this
-        coroutine returns right after it: a cancelled wait has taken nothing.
+        ``attempt`` returns ``_NOTHING`` or ``(result, undo)``; it takes a message and
+        returns without suspending, so a future cancelled while pending has taken
+        nothing. If the future is done but its awaiter is cancelled before it resumes,
+        asyncio calls ``cancel()`` on it: then ``undo`` puts the message back.
         """
-        core = self._core
         loop = asyncio.get_running_loop()
-        deadline = None if timeout_ms < 0 else loop.time() + timeout_ms / 1000.0
-        waiter = FutureWaiter(loop)
-        core.add_waiter(waiter)
-        timer = None
+        fut = _SocketFuture(loop=loop)
         try:
-            while True:
-                result = attempt()
-                if result is not _NOTHING:
-                    return result
-                if deadline is not None:
-                    if loop.time() >= deadline:
-                        raise Again()
-                    if timer is None:
-                        timer = loop.call_at(deadline, waiter.wake)
-                await waiter.future
-                waiter.future = loop.create_future()
-        finally:
+            got = attempt()
+        except Exception as exc:
+            fut.set_exception(exc)
+            return fut
+        if got is not _NOTHING:
+            fut._pz_finish(got)
+            return fut
+        if flags & _NOBLOCK:
+            fut.set_exception(Again())
+            return fut
+        core = self._core
+        timeout_ms = core.opt(timeout_opt)
+        thread_id = threading.get_ident()
+        state: dict[str, Any] = {"scheduled": False, "timer": None}
+
+        def check() -> None:
+            state["scheduled"] = False
+            if fut.done():
+                return
+            try:
+                got = attempt()
+            except Exception as exc:
+                fut.set_exception(exc)
+                return
+            if got is not _NOTHING:
+                fut._pz_finish(got)
+
+        class _Wake:
+            __slots__ = ()
+
+            def wake(self) -> None:
+                # from any thread: run the attempt on this loop, once per turn
+                if state["scheduled"] or fut.done():
+                    return
+                state["scheduled"] = True
+                if threading.get_ident() == thread_id:
+                    loop.call_soon(check)
+                else:
+                    try:
+                        loop.call_soon_threadsafe(check)
+                    except RuntimeError:
+                        pass  # loop closed
+
+        waiter = _Wake()
+
+        def cleanup(_: asyncio.Future[Any]) -> None:
             core.remove_waiter(waiter)
+            timer = state["timer"]
             if timer is not None:
                 timer.cancel()
 
-    def _future(self, attempt: Callable[[], Any], flags: int, timeout_opt: int) -> Any:
-        """A done future if ``attempt()`` succeeds now, else a task that waits for it."""
-        loop = asyncio.get_running_loop()
-        try:
-            result = attempt()
-            if result is not _NOTHING:
-                return _done(loop, result)
-            if flags & _NOBLOCK:
-                raise Again()
-        except Exception as exc:
-            return _failed(loop, exc)
-        return loop.create_task(self._wait(attempt, self._core.opt(timeout_opt)))
+        def timed_out() -> None:
+            if not fut.done():
+                fut.set_exception(Again())
+
+        core.add_waiter(waiter)
+        fut.add_done_callback(cleanup)
+        if timeout_ms >= 0:
+            state["timer"] = loop.call_later(timeout_ms / 1000.0, timed_out)
+        return fut
 
     # ------------------------------------------------------------------ sending
     def _send_parts(self, parts: list[bytes], flags: int, result: Any = None) -> Any:
         core = self._core
 
         def attempt() -> Any:
-            return result if core.try_send(parts) else _NOTHING
+            # a sent message cannot be taken back: no undo
+            return (result, None) if core.try_send(parts) else _NOTHING
 
         return self._future(attempt, flags, O.SNDTIMEO)
 
@@ -192,9 +250,15 @@ class Socket(SocketBase):
         return self.send_multipart(serialize(msg), flags=flags, copy=copy, **kwargs)
 
     # ------------------------------------------------------------------ receiving
+    def _restore(self, frames: list[bytes], props: Mapping[str, bytes]) -> None:
+        """Put frames taken by an abandoned recv back in front of everything else."""
+        self._rx.extendleft(reversed(frames))
+        self._rx_props = props
+
     def _take_multipart(self, copy: bool) -> Any:
         rx = self._rx
         parts: list[Any] | None
+        props: Mapping[str, bytes]
         if rx:
             parts = list(rx)
             rx.clear()
@@ -203,20 +267,24 @@ class Socket(SocketBase):
             parts, props = self._core.try_recv_with_properties()
             if parts is None:
                 return _NOTHING
-        return parts if copy else frames_of(parts, props)
+        value = parts if copy else frames_of(parts, props)
+        return value, lambda: self._restore(parts, props)
 
-    def _take_frame(self, copy: bool) -> Any:
+    def _take_frame(self, copy: bool, convert: Callable[[Any], Any] | None = None) -> Any:
         rx = self._rx
         if not rx:
-            msg, props = self._core.try_recv_with_properties()
+            msg, new_props = self._core.try_recv_with_properties()
             if msg is None:
                 return _NOTHING
-            if copy and len(msg) == 1:
-                return msg[0]
-            self._rx_props = props
+            self._rx_props = new_props
             rx.extend(msg)
+        props = self._rx_props
         frame = rx.popleft()
-        return frame if copy else Frame._received(frame, bool(rx), self._rx_props)
+        undo = lambda: self._restore([frame], props)
+        if convert is not None:
+            # like pyzmq, a frame that does not decode is consumed (the error propagates)
+            return convert(frame), undo
+        return (frame if copy else Frame._received(frame, bool(rx), props)), undo
 
     def recv_multipart(
         self, flags: int = 0, copy: bool = True, track: bool = False
@@ -229,11 +297,7 @@ class Socket(SocketBase):
         return self._future(lambda: self._take_frame(copy), flags, O.RCVTIMEO)  # type: ignore[no-any-return]
 
     def _recv_then(self, flags: int, convert: Callable[[Any], Any]) -> asyncio.Future[Any]:
-        def attempt() -> Any:
-            frame = self._take_frame(True)
-            return frame if frame is _NOTHING else convert(frame)
-
-        return self._future(attempt, flags, O.RCVTIMEO)  # type: ignore[no-any-return]
+        return self._future(lambda: self._take_frame(True, convert), flags, O.RCVTIMEO)  # type: ignore[no-any-return]
 
     def recv_string(self, flags: int = 0, encoding: str = "utf-8") -> asyncio.Future[str]:
         """Receive one frame as text."""
@@ -255,8 +319,8 @@ class Socket(SocketBase):
         """Receive a multipart message and return ``deserialize(frames)``."""
 
         def attempt() -> Any:
-            parts = self._take_multipart(copy)
-            return parts if parts is _NOTHING else deserialize(parts)
+            got = self._take_multipart(copy)
+            return got if got is _NOTHING else (deserialize(got[0]), got[1])
 
         return self._future(attempt, flags, O.RCVTIMEO)  # type: ignore[no-any-return]
 

@@ -101,10 +101,12 @@ def _join(binder: SocketCore, pend: PendingConnect) -> None:
         # libzmq refuses incompatible peers at the handshake; inproc has none: drop it
         pend.link.terminate()
         return
+    # libzmq: an inproc pipe pair conflates in both directions when the connecting
+    # socket has CONFLATE (the bound side's option is not consulted)
     out_hwm_b = _sum_hwm(binder.opt(O.SNDHWM), conn.opt(O.RCVHWM))
     out_hwm_a = _sum_hwm(conn.opt(O.SNDHWM), binder.opt(O.RCVHWM))
     pipe_b = Pipe(
-        pend.a_to_b, pend.b_to_a, out_hwm_b, out_hwm_a, b"", _peer_info(conn), binder.conflate
+        pend.a_to_b, pend.b_to_a, out_hwm_b, out_hwm_a, b"", _peer_info(conn), conn.conflate
     )
     binder.inproc_pipes.add(id(pipe_b))
     pipe_a = pend.pipe
