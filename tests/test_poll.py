@@ -136,3 +136,23 @@ def test_socket_poll(ctx: purezmq.Context) -> None:
     b.send(b"x")
     assert a.poll(1000) == purezmq.POLLIN
     assert a.poll(0, purezmq.POLLOUT) == purezmq.POLLOUT
+
+
+def test_fd_signals_state_changes_edge_triggered(ctx: purezmq.Context) -> None:
+    import selectors
+
+    a, b = _pair(ctx)
+    fd = a.getsockopt(purezmq.FD)
+    assert fd == a.fd and isinstance(fd, int)
+    sel = selectors.DefaultSelector()
+    sel.register(fd, selectors.EVENT_READ)
+    try:
+        assert sel.select(0)  # signalled at first: the caller must look at EVENTS
+        assert a.getsockopt(purezmq.EVENTS) == purezmq.POLLOUT
+        assert sel.select(0) == []  # drained by reading EVENTS
+        b.send(b"x")
+        assert sel.select(5)
+        assert a.getsockopt(purezmq.EVENTS) & purezmq.POLLIN
+        assert a.recv() == b"x"
+    finally:
+        sel.close()

@@ -222,8 +222,13 @@ class SocketBase:
             return 1 if self._rx else 0
         if option == O.EVENTS:
             self._core.check_open()
+            signal = self._core.fd_signal
+            if signal is not None:
+                signal.drain()  # re-arm first: a change from now on signals again
             ev = self._core.events()
             return ev | 1 if self._rx else ev
+        if option == O.FD:
+            return self._core.get_fd()
         if option == SocketOption.HWM:
             return self.get_hwm()
         return self._core.getsockopt(option)

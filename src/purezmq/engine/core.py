@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from purezmq.constants import SOCKET_TYPE_NAMES, Errno, Event, SocketType
 from purezmq.constants import SocketOption as O
 from purezmq.engine.context import ForkedError
+from purezmq.engine.fdsignal import FdSignal
 from purezmq.error import ContextTerminated, ZMQError
 from purezmq.options import OPTIONS
 from purezmq.routing import make_routing
@@ -71,6 +72,8 @@ class SocketCore:
         #: ids of inproc pipes (their HWM is sndhwm + rcvhwm of both sides)
         self.inproc_pipes: set[int] = set()
         self.monitor_core: SocketCore | None = None
+        #: the FD option's pipe, created on first use
+        self.fd_signal: FdSignal | None = None
         self.monitor_events = 0
         self._close_done = threading.Event()
 
@@ -192,6 +195,16 @@ class SocketCore:
             if self.routing.can_send():
                 ev |= 2
         return ev
+
+    def get_fd(self) -> int:
+        """The FD option: a pipe that signals state changes (see engine/fdsignal.py)."""
+        self.check_open()
+        with self.lock:
+            if self.fd_signal is None:
+                self.fd_signal = FdSignal()
+                self.waiters.add(self.fd_signal)
+                self.fd_signal.wake()  # the state is unknown to the caller yet
+            return self.fd_signal.fileno()
 
     # ------------------------------------------------------------------ waking
     def add_waiter(self, waiter: Waiter) -> None:
@@ -371,6 +384,9 @@ class SocketCore:
         with self.lock:
             self.closed = True
         self.notify()
+        if self.fd_signal is not None:
+            self.waiters.discard(self.fd_signal)
+            self.fd_signal.close()
         self.stop_monitor()
         handles: list[Any] = []
         for hs in self.endpoints.values():
