@@ -15,7 +15,7 @@ def test_generated_names_are_current() -> None:
     rc = subprocess.run(
         [sys.executable, str(ROOT / "tools" / "gen_names.py"), "--check"], check=False
     ).returncode
-    assert rc == 0, "src/purezmq/_names.py is stale: run python tools/gen_names.py"
+    assert rc == 0, "generated constants are stale: run python tools/gen_names.py"
 
 
 def test_libzmq_numbers() -> None:
@@ -42,3 +42,25 @@ def test_same_values_as_pyzmq() -> None:
         if int(getattr(purezmq, n)) != int(getattr(zmq, n))
     }
     assert mismatched == {}
+
+
+def test_constants_module_has_the_names_and_option_types() -> None:
+    c = purezmq.constants
+    assert c.SUBSCRIBE is c.SocketOption.SUBSCRIBE and "LINGER" in c.__all__
+    assert c.SocketOption.IDENTITY._opt_type is c._OptType.bytes
+    assert c.SocketOption.MAXMSGSIZE._opt_type is c._OptType.int64
+    assert c.SocketOption.FD._opt_type is c._OptType.fd
+    assert "ALL_V1" in repr(c.Event.ALL)
+
+
+def test_option_table_agrees_with_option_types() -> None:
+    from purezmq.options import OPTIONS
+
+    for number, spec in OPTIONS.items():
+        assert spec.type == purezmq.SocketOption(number)._opt_type.value, number
+
+
+def test_has() -> None:
+    assert purezmq.has("ipc") is True
+    assert purezmq.has("pgm") is False and purezmq.has("draft") is False
+    assert purezmq.has("curve") is False  # until the CURVE mechanism exists

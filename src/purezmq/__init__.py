@@ -6,10 +6,10 @@
 
 from __future__ import annotations
 
-from purezmq import _names, constants, error
+from purezmq import constants, error
 
 # BEGIN GENERATED NAMES (tools/gen_names.py)
-from purezmq._names import (  # noqa: F401
+from purezmq.constants import (  # noqa: F401
     AFFINITY,
     BACKLOG,
     BINDTODEVICE,
@@ -255,7 +255,6 @@ from purezmq._names import (  # noqa: F401
 )
 
 # END GENERATED NAMES
-from purezmq._names import __all__ as _constant_names
 from purezmq.constants import (
     ContextOption,
     DeviceType,
@@ -285,6 +284,26 @@ from purezmq.sync.poll import Poller, select
 from purezmq.sync.socket import Socket
 
 __version__ = "0.1.0.dev0"
+#: pyzmq exposes its git revision here; purezmq has none to report.
+__revision__ = ""
+
+#: Capabilities ``has()`` reports. CURVE and GSSAPI are not implemented yet.
+_CAPABILITIES = {
+    "ipc": True,
+    "pgm": False,
+    "tipc": False,
+    "norm": False,
+    "curve": False,
+    "gssapi": False,
+    "draft": False,
+    "vmci": False,
+}
+
+
+def has(capability: str) -> bool:
+    """Whether purezmq supports ``capability`` (``"ipc"``, ``"curve"``...), like zmq_has."""
+    return _CAPABILITIES.get(capability, False)
+
 
 #: The libzmq version whose behaviour purezmq reproduces.
 _ZMQ_VERSION = (4, 3, 5)
@@ -338,12 +357,12 @@ __all__ = [
     "ZMQVersionError",
     "constants",
     "error",
+    "has",
     "pyzmq_version",
     "pyzmq_version_info",
     "select",
     "strerror",
     "zmq_version",
     "zmq_version_info",
-    *_constant_names,
+    *constants.CONSTANT_NAMES,
 ]
-del _names
