@@ -1,0 +1,120 @@
+"""PUSH/PULL against libzmq: order, round robin, fair queueing, multipart, large messages."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.interop.conftest import Net
+from tests.sockets._ours import recv_any, roles
+
+pytestmark = pytest.mark.interop
+
+
+def _sides(net: Net, ours_is: str, ours_kind: str):  # type: ignore[no-untyped-def]
+    """(side playing PUSH, side playing PULL)."""
+    return (net.ours, net.zmq) if ours_is == ours_kind else (net.zmq, net.ours)
+
+
+@roles("PUSH", "PULL")
+def test_push_pull_in_order(net: Net, ours_is: str) -> None:
+    tx, rx = _sides(net, ours_is, "PUSH")
+    push, pull = tx.socket("PUSH"), rx.socket("PULL")
+    net.link(push, pull)
+    sent = [b"msg-%d" % i for i in range(20)] + [b""]
+    for m in sent:
+        push.send(m)
+    assert [pull.recv() for _ in sent] == sent
+    assert pull.getsockopt(rx.mod.RCVMORE) == 0
+
+
+@roles("PUSH", "PULL")
+def test_multipart_with_empty_frames(net: Net, ours_is: str) -> None:
+    tx, rx = _sides(net, ours_is, "PUSH")
+    push, pull = tx.socket("PUSH"), rx.socket("PULL")
+    net.link(push, pull)
+    messages = [
+        [b"", b"a", b"", b"", b"b" * 300, b""],
+        [b"", b""],
+        [b"head", b"", b"x" * 255, b"y" * 256],
+    ]
+    for parts in messages:
+        push.send_multipart(parts)
+    for parts in messages:
+        assert pull.recv_multipart() == parts
+    # Frame by frame with SNDMORE / RCVMORE as well.
+    push.send(b"one", tx.mod.SNDMORE)
+    push.send(b"", tx.mod.SNDMORE)
+    push.send(b"three")
+    assert pull.recv() == b"one"
+    assert pull.getsockopt(rx.mod.RCVMORE) == 1
+    assert pull.recv() == b""
+    assert pull.getsockopt(rx.mod.RCVMORE) == 1
+    assert pull.recv() == b"three"
+    assert pull.getsockopt(rx.mod.RCVMORE) == 0
+
+
+@roles("PUSH", "PULL")
+def test_large_message_4mib(net: Net, ours_is: str) -> None:
+    tx, rx = _sides(net, ours_is, "PUSH")
+    push, pull = tx.socket("PUSH"), rx.socket("PULL")
+    net.link(push, pull)
+    big = os.urandom(4 << 20)
+    push.send_multipart([b"hdr", big])
+    push.send(b"after")
+    got = pull.recv_multipart()
+    assert len(got) == 2
+    assert got[0] == b"hdr"
+    assert len(got[1]) == len(big)
+    assert got[1] == big
+    assert pull.recv() == b"after"
+
+
+@roles("PUSH", "PULL")
+def test_one_push_round_robins_over_three_pulls(net: Net, ours_is: str) -> None:
+    tx, rx = _sides(net, ours_is, "PUSH")
+    push = tx.socket("PUSH")
+    pulls = [rx.socket("PULL") for _ in range(3)]
+    net.star(push, pulls)
+    # Barrier: send probes one at a time until every PULL has got one, so that all three
+    # pipes exist (a bound PUSH only gets a pipe once a peer's handshake completes).
+    seen: set[int] = set()
+    for _ in range(300):
+        push.send(b"probe")
+        i, msg = recv_any(rx.mod, pulls)
+        assert msg == [b"probe"]
+        seen.add(i)
+        if len(seen) == 3:
+            break
+    assert seen == {0, 1, 2}
+    k = 5
+    for n in range(3 * k):
+        push.send(b"m%d" % n)
+    shares = [[p.recv() for _ in range(k)] for p in pulls]
+    everything = sorted(m for share in shares for m in share)
+    assert everything == sorted(b"m%d" % n for n in range(3 * k))
+    for share in shares:
+        # Round robin: one pipe gets every third message, in order.
+        nums = [int(m[1:]) for m in share]
+        assert nums == list(range(nums[0], 3 * k, 3)), shares
+    for p in pulls:
+        with pytest.raises(rx.mod.Again):
+            p.recv(rx.mod.NOBLOCK)
+
+
+@roles("PUSH", "PULL")
+def test_one_pull_fair_queues_three_pushes(net: Net, ours_is: str) -> None:
+    tx, rx = _sides(net, ours_is, "PUSH")
+    pull = rx.socket("PULL")
+    pushes = [tx.socket("PUSH") for _ in range(3)]
+    net.star(pull, pushes)
+    k = 20
+    for i, push in enumerate(pushes):
+        for n in range(k):
+            push.send_multipart([b"%d" % i, b"%d" % n])
+    got = [pull.recv_multipart() for _ in range(3 * k)]
+    for i in range(3):
+        assert [n for s, n in got if s == b"%d" % i] == [b"%d" % n for n in range(k)]
+    with pytest.raises(rx.mod.Again):
+        pull.recv(rx.mod.NOBLOCK)
