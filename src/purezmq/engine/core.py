@@ -72,6 +72,9 @@ class SocketCore:
         #: ids of inproc pipes (their HWM is sndhwm + rcvhwm of both sides)
         self.inproc_pipes: set[int] = set()
         self.monitor_core: SocketCore | None = None
+        #: live tcp/ipc connections, whatever endpoint they belong to: aborted if any is
+        #: still open once the socket's close has run (no transport outlives its socket)
+        self.engines: set[Any] = set()
         #: the FD option's pipe, created on first use
         self.fd_signal: FdSignal | None = None
         self.monitor_events = 0
@@ -420,6 +423,8 @@ class SocketCore:
             try:
                 await _close_all()
             finally:
+                for engine in list(self.engines):
+                    engine.abort()
                 _done()
 
         self.io.spawn(_run())
@@ -431,6 +436,8 @@ class SocketCore:
         for h in self._closing_handles:
             h.abort()
         self._closing_handles = []
+        for engine in list(self.engines):
+            engine.abort()
         if not self._close_done.is_set():
             self._close_done.set()
             self.ctx.socket_closed(self)

@@ -23,6 +23,7 @@ class RawEngine(StreamEngine):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
+        self.core.engines.add(self)
         sock = transport.get_extra_info("socket")
         if sock is not None:
             from purezmq.transport.tcp import configure_stream_socket

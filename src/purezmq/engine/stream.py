@@ -103,6 +103,7 @@ class StreamEngine(asyncio.BufferedProtocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
+        self.core.engines.add(self)
         sock = transport.get_extra_info("socket")
         if sock is not None:
             from purezmq.transport.tcp import configure_stream_socket
@@ -139,6 +140,7 @@ class StreamEngine(asyncio.BufferedProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._closed = True
+        self.core.engines.discard(self)
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
@@ -361,7 +363,7 @@ class StreamEngine(asyncio.BufferedProtocol):
     def abort(self) -> None:
         """Drop the connection at once, discarding buffered bytes."""
         self._closed = True
-        if self.transport is not None:
+        if self.transport is not None and not self.transport.is_closing():
             self.transport.abort()
 
     def _pending_out(self) -> bool:
