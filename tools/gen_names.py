@@ -101,8 +101,9 @@ def render_constants(attrs: dict[str, str]) -> str:
 
 def render_init(attrs: dict[str, str]) -> str:
     text = INIT.read_text()
-    block = BEGIN + "from purezmq.constants import (  # noqa: F401\n"
-    block += "".join(f"    {n},\n" for n in sorted(attrs)) + ")\n\n" + END
+    # "X as X" marks an explicit re-export (mypy --strict, no_implicit_reexport)
+    block = BEGIN + "from purezmq.constants import (\n"
+    block += "".join(f"    {n} as {n},\n" for n in sorted(attrs)) + ")\n\n" + END
     head, _, rest = text.partition(BEGIN)
     tail = rest.partition(END)[2]
     return head + block + tail

@@ -124,9 +124,10 @@ class ContextCore:
         with self.lock:
             while self.sockets or self.closing:
                 for s in list(self.closing):
-                    if s.io.in_loop_thread():
-                        # its lingering close needs this very loop, which term() blocks:
-                        # waiting would deadlock, so drop what is left (asyncio term)
+                    if s.io.in_loop_thread() or not s.io.loop.is_running():
+                        # its lingering close needs a loop that cannot run it: this very
+                        # loop (blocked by term()) or a caller's loop that has stopped.
+                        # Waiting would hang, so drop what is left.
                         s.abort_close()
                 if not (self.sockets or self.closing):
                     break
