@@ -17,6 +17,11 @@ from purezmq.constants import SOCKET_TYPE_NAMES, Errno, Event, SocketType
 from purezmq.constants import SocketOption as O
 from purezmq.engine.context import ForkedError
 from purezmq.engine.fdsignal import FdSignal
+from purezmq.engine.security import (
+    ZapClient,
+    normalize_security_option,
+    read_security_option,
+)
 from purezmq.error import ContextTerminated, ZMQError
 from purezmq.options import OPTIONS
 from purezmq.routing import make_routing
@@ -39,6 +44,19 @@ _SENDS_IDENTITY = frozenset({SocketType.REQ, SocketType.DEALER, SocketType.ROUTE
 
 
 _NO_PROPERTIES: dict[str, bytes] = {}
+
+#: Options that select or configure the security mechanism (engine/security.py).
+_SECURITY_OPTIONS = frozenset(
+    {
+        O.PLAIN_SERVER,
+        O.PLAIN_USERNAME,
+        O.PLAIN_PASSWORD,
+        O.CURVE_SERVER,
+        O.CURVE_PUBLICKEY,
+        O.CURVE_SECRETKEY,
+        O.CURVE_SERVERKEY,
+    }
+)
 
 
 class SocketCore:
@@ -72,6 +90,11 @@ class SocketCore:
         #: ids of inproc pipes (their HWM is sndhwm + rcvhwm of both sides)
         self.inproc_pipes: set[int] = set()
         self.monitor_core: SocketCore | None = None
+        #: security mechanism selected by the options (0 NULL, 1 PLAIN, 2 CURVE) and role
+        self.mechanism = 0
+        self.as_server = False
+        #: this socket's line to the ZAP handler, made on first need
+        self.zap: ZapClient | None = None
         #: live tcp/ipc connections, whatever endpoint they belong to: aborted if any is
         #: still open once the socket's close has run (no transport outlives its socket)
         self.engines: set[Any] = set()
@@ -113,7 +136,9 @@ class SocketCore:
             raise ZMQError(Errno.EINVAL, f"unknown socket option {option}")
         if not spec.writable:
             raise ZMQError(Errno.EINVAL, f"option {option} is read-only")
-        if spec.type == "bytes":
+        if option in _SECURITY_OPTIONS:
+            value = normalize_security_option(self, option, value)
+        elif spec.type == "bytes":
             if not isinstance(value, (bytes, bytearray, memoryview)):
                 raise TypeError(f"option {option} takes bytes, not {type(value).__name__}")
             value = bytes(value)
@@ -168,7 +193,9 @@ class SocketCore:
         if option == O.THREAD_SAFE:
             return 1
         if option == O.MECHANISM:
-            return self.mechanism_number()
+            return self.mechanism
+        if option in _SECURITY_OPTIONS:
+            return read_security_option(self, option)
         spec = OPTIONS.get(option)
         if spec is None:
             raise ZMQError(Errno.EINVAL, f"unknown socket option {option}")
@@ -180,14 +207,6 @@ class SocketCore:
                     raise ZMQError(Errno.EINVAL, f"option {option} is write-only") from None
         return self.opt(option)
 
-    def mechanism_number(self) -> int:
-        """MECHANISM: 0 NULL, 1 PLAIN, 2 CURVE, from the options set."""
-        if self.options.get(O.CURVE_SERVER) or self.options.get(O.CURVE_SERVERKEY):
-            return 2
-        if self.options.get(O.PLAIN_SERVER) or self.options.get(O.PLAIN_USERNAME):
-            return 1
-        return 0
-
     def events(self) -> int:
         """POLLIN/POLLOUT readiness (the EVENTS option)."""
         if self.closed:
@@ -198,6 +217,12 @@ class SocketCore:
             if self.routing.can_send():
                 ev |= 2
         return ev
+
+    def zap_client(self) -> ZapClient:
+        """This socket's ZAP client (created on first use)."""
+        if self.zap is None:
+            self.zap = ZapClient(self)
+        return self.zap
 
     def get_fd(self) -> int:
         """The FD option: a pipe that signals state changes (see engine/fdsignal.py)."""
@@ -387,6 +412,8 @@ class SocketCore:
         with self.lock:
             self.closed = True
         self.notify()
+        if self.zap is not None:
+            self.zap.close()
         if self.fd_signal is not None:
             self.waiters.discard(self.fd_signal)
             self.fd_signal.close()

@@ -33,6 +33,10 @@ __all__ = ["LINGER_POLL", "ConnectSession", "Listener"]
 
 #: How often a lingering close re-checks that a connect-side queue has drained (s).
 LINGER_POLL = 0.01
+#: After failed handshakes (wrong CURVE key, bad password), reconnect attempts back off
+#: exponentially up to this many seconds, so a misconfigured client does not hammer its
+#: server every RECONNECT_IVL (libzmq retries at RECONNECT_IVL forever).
+HANDSHAKE_FAILURE_BACKOFF_MAX = 30.0
 
 
 class Listener:
@@ -128,6 +132,7 @@ class ConnectSession:
         self._retry: asyncio.TimerHandle | None = None
         self._task: asyncio.Task[None] | None = None
         self._ivl = self._base_ivl()
+        self._failed_handshakes = 0
         if self.persistent:
             # libzmq creates the connect-side pipe at connect() time (digest 3.7)
             pipe = core.make_pipe(None)
@@ -170,6 +175,9 @@ class ConnectSession:
             return
         loop = self.core.io.loop
         delay = self._ivl
+        if self._failed_handshakes:
+            cap = max(HANDSHAKE_FAILURE_BACKOFF_MAX, self.core.opt(O.RECONNECT_IVL_MAX) / 1000.0)
+            delay = min(delay * 2 ** min(self._failed_handshakes, 16), cap)
         ivl_max = self.core.opt(O.RECONNECT_IVL_MAX)
         if ivl_max > 0 and ivl_max / 1000.0 > self._ivl:
             self._ivl = min(self._ivl * 2, ivl_max / 1000.0)
@@ -191,6 +199,7 @@ class ConnectSession:
 
     def handshake_done(self, engine: StreamEngine, peer: PeerInfo) -> Pipe | None:
         self._ivl = self._base_ivl()
+        self._failed_handshakes = 0
         self.connections += 1
         if self.pipe is not None:
             self.pipe.peer = peer
@@ -209,6 +218,8 @@ class ConnectSession:
     def engine_stopped(self, engine: StreamEngine, pipe: Pipe | None, reconnect: bool) -> None:
         if engine is self.engine:
             self.engine = None
+        if engine.handshake_failed:
+            self._failed_handshakes += 1
         if pipe is not None and pipe is not self.pipe:
             self.core.pipe_terminated(pipe)
         if not reconnect:

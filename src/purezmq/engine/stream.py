@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from purezmq.constants import Event
 from purezmq.constants import SocketOption as O
+from purezmq.engine.security import make_mechanism, zap_handler_bound
+from purezmq.error import ZMQError
 from purezmq.routing.pipe import PeerInfo, Pipe, Subscription, append_conflated
 from purezmq.zmtp.connection import ZMTPConnection
 from purezmq.zmtp.events import (
@@ -23,8 +25,9 @@ from purezmq.zmtp.events import (
     ErrorReceived,
     HandshakeComplete,
     MessageReceived,
+    ZapRequest,
 )
-from purezmq.zmtp.mechanisms.null import NullMechanism
+from purezmq.zmtp.zap import ZapError, ZapReply
 
 if TYPE_CHECKING:
     from purezmq.engine.core import SocketCore
@@ -60,7 +63,7 @@ def make_connection(core: SocketCore, now: float) -> ZMTPConnection:
     timeout = core.opt(O.HEARTBEAT_TIMEOUT)
     return ZMTPConnection(
         socket_type=core.type_name,
-        mechanism=NullMechanism(),
+        mechanism=make_mechanism(core),
         routing_id=core.routing_id if core.sends_identity else b"",
         metadata={},
         heartbeat_ivl=_seconds(core.opt(O.HEARTBEAT_IVL)),
@@ -96,6 +99,11 @@ class StreamEngine(asyncio.BufferedProtocol):
         self._linger_deadline: float | None = None
         self._lingering = False
         self._handshaken = False
+        #: the handshake failed (bad credentials, wrong key, protocol error): the
+        #: session backs off harder than after a plain disconnect
+        self.handshake_failed = False
+        #: closed by us on purpose (unbind, close): not a failed handshake
+        self._reconnect_only = False
         self._linger_done: asyncio.Future[None] | None = None
         self.fd = -1
 
@@ -140,6 +148,9 @@ class StreamEngine(asyncio.BufferedProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._closed = True
+        if self._zap_cancel is not None:
+            self._zap_cancel()
+            self._zap_cancel = None
         self.core.engines.discard(self)
         if self._timer is not None:
             self._timer.cancel()
@@ -150,6 +161,10 @@ class StreamEngine(asyncio.BufferedProtocol):
             pipe.on_read = _noop
         if self._handshaken:
             self.core.emit(Event.DISCONNECTED, self.fd, self.owner.endpoint)
+        elif self.conn is not None and not self._reconnect_only:
+            # the peer hung up in the middle of the handshake: how libzmq refuses a
+            # wrong CURVE key or an unknown mechanism
+            self.handshake_failed = True
         self.owner.engine_stopped(self, pipe, self._reconnect)
         self.pipe = None
         if self._linger_done is not None and not self._linger_done.done():
@@ -182,6 +197,8 @@ class StreamEngine(asyncio.BufferedProtocol):
             elif type(ev) is HandshakeComplete:
                 self._handshake_complete(ev)
                 pipe = self.pipe
+            elif type(ev) is ZapRequest:
+                self._ask_zap(ev)
             elif type(ev) is ErrorReceived:
                 # libzmq reports a ZAP status reason ("400") as an auth failure with it
                 reason = ev.reason.strip()
@@ -225,6 +242,40 @@ class StreamEngine(asyncio.BufferedProtocol):
         pipe.on_close = self.close_threadsafe
         self.core.emit(Event.HANDSHAKE_SUCCEEDED, 0, self.owner.endpoint)
         self._flush()
+
+    def _ask_zap(self, ev: ZapRequest) -> None:
+        """Send the mechanism's ZAP request; the reply resumes the handshake later."""
+        if not zap_handler_bound(self.core):
+            # PLAIN with nobody to check passwords: refuse, as libzmq does (it closes
+            # after HELLO without ERROR). NULL/CURVE only ask when a handler is bound.
+            self._fail(Event.HANDSHAKE_FAILED_NO_DETAIL, 0, reconnect=True)
+            return
+        try:
+            self._zap_cancel = self.core.zap_client().request(
+                ev.mechanism, list(ev.credentials), self.peer_address, self._zap_replied
+            )
+        except ZMQError:
+            self._fail(Event.HANDSHAKE_FAILED_NO_DETAIL, 0, reconnect=True)
+
+    _zap_cancel: Any = None
+
+    def _zap_replied(self, reply: ZapReply | ZapError) -> None:
+        self._zap_cancel = None
+        conn = self.conn
+        if conn is None or self._closed:
+            return
+        if isinstance(reply, ZapError):
+            # a malformed reply is a protocol error of the handshake (libzmq)
+            self.handshake_failed = True
+            self._fail(Event.HANDSHAKE_FAILED_PROTOCOL, reply.code, reconnect=True)
+            return
+        events = conn.zap_reply(
+            reply.status_code, reply.user_id, reply.raw_metadata, self.loop.time()
+        )
+        if events:
+            self._handle(events)
+        self._write_out()
+        self._arm_timer()
 
     def _fail(self, event: int, value: int, reconnect: bool) -> None:
         if event:
@@ -363,6 +414,7 @@ class StreamEngine(asyncio.BufferedProtocol):
     def abort(self) -> None:
         """Drop the connection at once, discarding buffered bytes."""
         self._closed = True
+        self._reconnect_only = True
         if self.transport is not None and not self.transport.is_closing():
             self.transport.abort()
 
