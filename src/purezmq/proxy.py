@@ -1,0 +1,435 @@
+"""The built-in proxy: ``zmq_proxy`` and ``zmq_proxy_steerable`` (libzmq 4.3 semantics).
+
+A proxy relays whole messages between a frontend and a backend socket, both ways, until
+the context is terminated (:class:`~purezmq.error.ContextTerminated`), a socket is
+closed under it (``ZMQError(ENOTSOCK)``), a send fails, or a steerable proxy receives
+``TERMINATE`` on its control socket (then it returns 0).
+
+How it waits: one :class:`~purezmq.engine.waiters.ThreadWaiter` is registered with every
+socket involved, the same mechanism :class:`~purezmq.Poller` uses. After each wake-up the
+proxy looks at every socket again (level-triggered, like libzmq's poller), so no event is
+lost. Unlike a plain poll it also sees ``ctx.term()`` and ``close()``, which wake every
+waiter of a socket.
+
+Back-pressure: like libzmq, a direction only reads from its source while its destination
+reports POLLOUT, so a full PUSH/DEALER side makes the proxy stop reading instead of
+dropping. Where libzmq would then block inside a send (a socket whose POLLOUT was
+optimistic, a capture socket with no peer), this proxy keeps the one message it holds
+and waits for room without blocking the other direction or the control socket. Nothing
+is ever dropped by the proxy itself; types that drop by design (PUB, XPUB, ROUTER
+without ROUTER_MANDATORY) still do so in their own routing.
+
+Steering follows zmq_proxy_steerable(3) and libzmq after 4.3.5, not the 4.3.5 release
+itself, whose control handling swaps PAUSE and RESUME and acknowledges commands on
+every control socket type (pyzmq skips its steerable tests on 4.3.5 for that reason):
+here PAUSE pauses, RESUME resumes, and only a REP control socket gets the empty
+acknowledgement. STATISTICS counts every frame, as both versions do.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections import deque
+from typing import TYPE_CHECKING
+
+from purezmq.constants import Errno, SocketType
+from purezmq.engine.waiters import ThreadWaiter
+from purezmq.error import ContextTerminated, ZMQError
+from purezmq.socket_base import SocketBase
+
+if TYPE_CHECKING:
+    from purezmq.engine.core import SocketCore
+
+__all__ = ["Relay", "RelayFlow", "device", "proxy", "proxy_steerable"]
+
+#: How many messages one direction moves before the other gets its turn
+#: (libzmq's ``proxy_burst_size``): keeps a busy direction from starving the other.
+PROXY_BURST_SIZE = 1000
+
+#: Control commands of ``zmq_proxy_steerable`` (zmq_proxy_steerable(3)).
+CMD_PAUSE = b"PAUSE"
+CMD_RESUME = b"RESUME"
+CMD_TERMINATE = b"TERMINATE"
+CMD_STATISTICS = b"STATISTICS"
+
+#: One STATISTICS value: a native-endian uint64, as libzmq memcpy()s its counters.
+_U64 = struct.Struct("=Q")
+_U64_MASK = 0xFFFF_FFFF_FFFF_FFFF
+
+
+def _check_socket(sock: object, name: str) -> SocketBase:
+    if not isinstance(sock, SocketBase):
+        raise TypeError(f"{name} must be a purezmq Socket, not {type(sock).__name__}")
+    return sock
+
+
+def _optional_socket(sock: object) -> SocketBase | None:
+    # pyzmq passes NULL to libzmq for anything that is not a Socket
+    return sock if isinstance(sock, SocketBase) else None
+
+
+def _writable(core: SocketCore) -> bool:
+    """POLLOUT of a socket (just the pattern's answer: cheaper than ``events()``)."""
+    with core.lock:
+        return not core.closed and core.routing.can_send()
+
+
+class RelayFlow:
+    """One direction of a relay: messages read from ``source`` go to ``dest``.
+
+    Each message read is first copied to the relay's capture socket (if any), then sent
+    to ``dest``, in that order, as libzmq does; a step that cannot be done yet is kept
+    until the socket has room. The flow counts what it moves the way libzmq 4.3.5's
+    STATISTICS does: every frame is a message, and bytes are the frames' sizes.
+
+    Args:
+        source: the socket messages are read from.
+        dest: the socket they are sent to (may be ``source`` itself).
+        capture_prefix: if not None, the capture copy is ``[capture_prefix, *msg]``
+            (monitored queues); if None it is the message as is.
+        swap_ids: exchange the first two frames before sending (ROUTER to ROUTER
+            monitored queues: the destination's routing id must come first).
+
+    Attributes:
+        recv_msgs: frames read from ``source``.
+        recv_bytes: bytes read from ``source``.
+        sent_msgs: frames ``dest`` accepted.
+        sent_bytes: bytes ``dest`` accepted.
+    """
+
+    __slots__ = (
+        "capture_prefix",
+        "dest",
+        "pending",
+        "recv_bytes",
+        "recv_msgs",
+        "same_socket",
+        "sent_bytes",
+        "sent_msgs",
+        "source",
+        "swap_ids",
+    )
+
+    def __init__(
+        self,
+        source: SocketBase,
+        dest: SocketBase,
+        capture_prefix: bytes | None = None,
+        swap_ids: bool = False,
+    ) -> None:
+        self.source = source
+        self.dest = dest
+        self.same_socket = source is dest
+        self.capture_prefix = capture_prefix
+        self.swap_ids = swap_ids
+        self.recv_msgs = 0
+        self.recv_bytes = 0
+        self.sent_msgs = 0
+        self.sent_bytes = 0
+        #: the sends of the current message still to do: (socket core, frames, frame
+        #: count and bytes to add to the sent counters: 0 for the capture copy)
+        self.pending: deque[tuple[SocketCore, list[bytes], int, int]] = deque()
+
+    def _recv(self) -> list[bytes] | None:
+        sock = self.source
+        rx = sock._rx
+        if rx:
+            # frames of a message the application started reading frame by frame
+            msg = [bytes(f) for f in rx]
+            rx.clear()
+            return msg
+        return sock._core.try_recv()
+
+    def _flush(self) -> bool:
+        """Do the pending sends in order; True when nothing is left."""
+        pending = self.pending
+        while pending:
+            core, msg, nmsgs, nbytes = pending[0]
+            if not core.try_send(msg):
+                return False
+            pending.popleft()
+            self.sent_msgs += nmsgs
+            self.sent_bytes += nbytes
+        return True
+
+    def step(self, capture: SocketCore | None, active: bool) -> bool:
+        """Move up to one burst of messages; True if anything moved."""
+        moved = False
+        if self.pending:
+            if not self._flush():
+                return False
+            moved = True
+        if not active:
+            return moved
+        dest_core = self.dest._core
+        check_pollout = not self.same_socket
+        for _ in range(PROXY_BURST_SIZE):
+            # back-pressure: read only what the destination can take now (libzmq waits
+            # for POLLOUT on the other side first; a socket proxied to itself, like a
+            # REP echo device, has no POLLOUT before it has read)
+            if check_pollout and not _writable(dest_core):
+                break
+            msg = self._recv()
+            if msg is None:
+                break
+            moved = True
+            nmsgs = len(msg)
+            nbytes = len(msg[0]) if nmsgs == 1 else sum(map(len, msg))
+            self.recv_msgs += nmsgs
+            self.recv_bytes += nbytes
+            if self.swap_ids and nmsgs >= 2:
+                msg[0], msg[1] = msg[1], msg[0]
+            if capture is not None:
+                prefix = self.capture_prefix
+                copy = [*msg] if prefix is None else [prefix, *msg]
+                if not capture.try_send(copy):
+                    self.pending.append((capture, copy, 0, 0))
+                    self.pending.append((dest_core, msg, nmsgs, nbytes))
+                    break
+            if dest_core.try_send(msg):
+                self.sent_msgs += nmsgs
+                self.sent_bytes += nbytes
+            else:
+                self.pending.append((dest_core, msg, nmsgs, nbytes))
+                break
+        return moved
+
+
+class Relay:
+    """Runs :class:`RelayFlow` directions and an optional control socket until stopped.
+
+    This is the loop behind :func:`proxy`, :func:`proxy_steerable` and
+    :func:`purezmq.devices.monitored_queue`.
+
+    Args:
+        flows: the directions to relay: frontend to backend first, then (unless the
+            frontend is the backend) backend to frontend.
+        capture: the socket every relayed message is copied to, or None.
+        control: a steerable proxy's control socket, or None.
+    """
+
+    def __init__(
+        self,
+        flows: list[RelayFlow],
+        capture: SocketBase | None = None,
+        control: SocketBase | None = None,
+    ) -> None:
+        self.flows = flows
+        self.capture = capture
+        self.control = control
+        self.active = True
+        self.terminated = False
+        #: replies owed on the control socket, sent before the next command is read
+        self._control_out: deque[list[bytes]] = deque()
+        sockets: list[SocketBase] = []
+        for s in [
+            *(f.source for f in flows),
+            *(f.dest for f in flows),
+            *(x for x in (capture, control) if x is not None),
+        ]:
+            if not any(s is t for t in sockets):
+                sockets.append(s)
+        self._sockets = sockets
+
+    def statistics(self) -> tuple[int, int, int, int, int, int, int, int]:
+        """The STATISTICS counters, in libzmq's order.
+
+        Frontend messages and bytes received, frontend messages and bytes sent, then the
+        same four for the backend; every frame counts as one message.
+        """
+        forward = self.flows[0]
+        back_msgs = back_bytes = front_msgs = front_bytes = 0
+        if len(self.flows) > 1:
+            reverse = self.flows[1]
+            back_msgs, back_bytes = reverse.recv_msgs, reverse.recv_bytes
+            front_msgs, front_bytes = reverse.sent_msgs, reverse.sent_bytes
+        return (
+            forward.recv_msgs,
+            forward.recv_bytes,
+            front_msgs,
+            front_bytes,
+            back_msgs,
+            back_bytes,
+            forward.sent_msgs,
+            forward.sent_bytes,
+        )
+
+    def _check_usable(self) -> None:
+        # zmq_poll reports ETERM once the context is terminated, ENOTSOCK for a closed socket
+        for s in self._sockets:
+            core = s._core
+            if core.closed:
+                raise ZMQError(Errno.ENOTSOCK, "Socket operation on non-socket")
+            if core.ctx.terminated:
+                raise ContextTerminated()
+
+    def _handle_control(self) -> bool:
+        """Send owed replies, then read and apply commands; True if anything happened."""
+        control = self.control
+        if control is None:
+            return False
+        core = control._core
+        did = False
+        while True:
+            out = self._control_out
+            while out:
+                if not core.try_send(out[0]):
+                    return did
+                out.popleft()
+                did = True
+            if self.terminated:
+                return did
+            rx = control._rx
+            if rx:
+                msg: list[bytes] | None = [bytes(f) for f in rx]
+                rx.clear()
+            else:
+                msg = core.try_recv()
+            if msg is None:
+                return did
+            did = True
+            self._apply(msg, core.socket_type == SocketType.REP)
+
+    def _apply(self, msg: list[bytes], is_rep: bool) -> None:
+        # A command is a one-frame message (libzmq reads one frame per command; with
+        # whole messages a multipart message is simply not a command).
+        command = msg[0] if len(msg) == 1 else None
+        if command == CMD_STATISTICS:
+            self._control_out.append([_U64.pack(v & _U64_MASK) for v in self.statistics()])
+            return
+        if command == CMD_PAUSE:
+            self.active = False
+        elif command == CMD_RESUME:
+            self.active = True
+        elif command == CMD_TERMINATE:
+            self.terminated = True
+        # a REP control socket gets an empty reply to anything else (unknown commands
+        # included) so that its REQ peer can go on; other types get none
+        if is_rep:
+            self._control_out.append([b""])
+
+    def run(self) -> int:
+        """Relay until TERMINATE (returns 0) or an error (raised).
+
+        Raises:
+            ContextTerminated: the context of one of the sockets was terminated.
+            ZMQError: ENOTSOCK if a socket was closed, or any error of a send.
+        """
+        waiter = ThreadWaiter()
+        cores = [s._core for s in self._sockets]
+        for core in cores:
+            core.add_waiter(waiter)
+        capture_core = self.capture._core if self.capture is not None else None
+        try:
+            while True:
+                self._check_usable()
+                progressed = self._handle_control()
+                if self.terminated and not self._control_out:
+                    # libzmq never holds a message when it reads TERMINATE: hand on
+                    # what can still go now, then stop
+                    for flow in self.flows:
+                        flow.step(capture_core, False)
+                    return 0
+                for flow in self.flows:
+                    if flow.step(capture_core, self.active):
+                        progressed = True
+                if not progressed:
+                    waiter.wait(None)
+        except ZMQError as e:
+            if e.errno == Errno.ETERM and not isinstance(e, ContextTerminated):
+                raise ContextTerminated() from None
+            raise
+        finally:
+            for core in cores:
+                core.remove_waiter(waiter)
+
+
+def _relay(frontend: object, backend: object, capture: object, control: object) -> Relay:
+    front = _check_socket(frontend, "frontend")
+    back = _check_socket(backend, "backend")
+    if front.closed or back.closed:
+        # libzmq: EFAULT, "the provided frontend or backend was invalid"
+        raise ZMQError(Errno.EFAULT)
+    flows = [RelayFlow(front, back)]
+    if back is not front:
+        flows.append(RelayFlow(back, front))
+    return Relay(flows, _optional_socket(capture), _optional_socket(control))
+
+
+def proxy(frontend: SocketBase, backend: SocketBase, capture: SocketBase | None = None) -> int:
+    """Relay messages between ``frontend`` and ``backend`` (``zmq_proxy``).
+
+    Typical pairings are ROUTER/DEALER (a shared queue), XSUB/XPUB (a forwarder;
+    subscriptions flow from the XPUB side back to the XSUB side) and PULL/PUSH (a
+    streamer). Passing the same socket twice makes an echo device. If ``capture`` is
+    given, every message relayed in either direction is also sent to it.
+
+    This call blocks for as long as the proxy runs, which is until the context is
+    terminated; run it in its own thread (or use :mod:`purezmq.devices`). It takes
+    blocking sockets: calling it on the loop of :mod:`purezmq.asyncio` sockets would
+    block the very loop their connections need.
+
+    Args:
+        frontend: the socket facing the clients.
+        backend: the socket facing the services.
+        capture: a socket that gets a copy of every message (PUB is the usual choice).
+
+    Returns:
+        Never returns normally; the return type mirrors pyzmq.
+
+    Raises:
+        ContextTerminated: the context was terminated (the usual way a proxy ends).
+        ZMQError: EFAULT if ``frontend`` or ``backend`` is already closed, ENOTSOCK if
+            a socket is closed while the proxy runs, or the error of a failed send.
+        TypeError: ``frontend`` or ``backend`` is not a purezmq socket.
+    """
+    return _relay(frontend, backend, capture, None).run()
+
+
+def proxy_steerable(
+    frontend: SocketBase,
+    backend: SocketBase,
+    capture: SocketBase | None = None,
+    control: SocketBase | None = None,
+) -> int:
+    """Like :func:`proxy`, steered by commands on ``control`` (``zmq_proxy_steerable``).
+
+    Commands are one-frame messages: ``PAUSE`` stops relaying, ``RESUME`` restarts it,
+    ``TERMINATE`` makes this function return 0, and ``STATISTICS`` is answered with
+    eight frames, each a native-endian uint64: messages and bytes received by the
+    frontend, messages and bytes sent by the frontend, then the same four for the
+    backend (each frame of a multipart message counts as one message, as in libzmq
+    4.3.5). A REP control socket gets an empty reply to every other command, so a REQ
+    peer can steer it; a PAIR gets no reply.
+
+    Args:
+        frontend: the socket facing the clients.
+        backend: the socket facing the services.
+        capture: a socket that gets a copy of every relayed message.
+        control: a REP or PAIR socket the commands arrive on (None: like :func:`proxy`).
+
+    Returns:
+        0 after ``TERMINATE``.
+
+    Raises:
+        ContextTerminated: the context was terminated.
+        ZMQError: EFAULT if ``frontend`` or ``backend`` is already closed, ENOTSOCK if
+            a socket is closed while the proxy runs, or the error of a failed send
+            (ENOTSUP for STATISTICS on a control socket that cannot send).
+        TypeError: ``frontend`` or ``backend`` is not a purezmq socket.
+    """
+    return _relay(frontend, backend, capture, control).run()
+
+
+def device(device_type: int, frontend: SocketBase, backend: SocketBase) -> int:
+    """Deprecated alias of :func:`proxy` (``device_type`` is ignored, as in pyzmq).
+
+    Args:
+        device_type: QUEUE, FORWARDER or STREAMER; only kept for compatibility.
+        frontend: the socket facing the clients.
+        backend: the socket facing the services.
+
+    Returns:
+        Never returns normally (see :func:`proxy`).
+    """
+    return proxy(frontend, backend)
