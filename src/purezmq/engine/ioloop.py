@@ -74,6 +74,24 @@ def _keep(task: asyncio.Task[object]) -> None:
     task.add_done_callback(_tasks.discard)
 
 
+def _close_leftover_transports(loop: asyncio.AbstractEventLoop) -> None:
+    """Close what is still open when a loop shuts down, then let the callbacks run.
+
+    Connections accepted or made while their sockets were closing have no owner left to
+    close them; the selector loop keeps a registry of its transports, so abort those
+    instead of leaking them (a ResourceWarning at garbage collection).
+    """
+    for _ in range(2):  # callbacks already scheduled: connection_made/connection_lost
+        loop.run_until_complete(asyncio.sleep(0))
+    registry = getattr(loop, "_transports", None)
+    leftovers = [t for t in registry.values() if not t.is_closing()] if registry else []
+    for transport in leftovers:
+        transport.abort()
+    if leftovers:
+        for _ in range(2):
+            loop.run_until_complete(asyncio.sleep(0))
+
+
 class IOThread:
     """A daemon thread running an asyncio event loop for blocking sockets."""
 
@@ -100,6 +118,7 @@ class IOThread:
                     t.cancel()
                 if pending:
                     loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+                _close_leftover_transports(loop)
                 loop.run_until_complete(loop.shutdown_asyncgens())
             finally:
                 loop.close()

@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 
 __all__ = ["LINGER_POLL", "ConnectSession", "Listener"]
 
+#: Connections accepted per readiness event before yielding to the loop (libzmq accepts
+#: one at a time; asyncio's server uses the backlog): bounds the work of one turn.
+ACCEPT_BATCH = 64
 #: How often a lingering close re-checks that a connect-side queue has drained (s).
 LINGER_POLL = 0.01
 #: After failed handshakes (wrong CURVE key, bad password), reconnect attempts back off
@@ -52,20 +55,56 @@ class Listener:
         self.endpoint = endpoint
         self.unlink = unlink
         self.engines: set[StreamEngine] = set()
-        self.server: asyncio.AbstractServer | None = None
         self._closed = False
+        #: accepted sockets not yet wrapped in a transport, and the tasks wrapping them
+        self._unadopted: set[socket.socket] = set()
+        self._accepting: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
-        """Start accepting on the core's loop."""
-        loop = self.core.io.loop
+        """Start accepting on the core's loop.
+
+        We run our own accept loop (add_reader + connect_accepted_socket) rather than
+        asyncio's Server: a Server closed between an accept and the task that wraps the
+        accepted socket fails an assertion in the transport and leaks that socket.
+        """
         if self._closed:
             return
-        factory = lambda: self.engine_class(self.core, self)
-        if self.sock.family == getattr(socket, "AF_UNIX", None):
-            self.server = await loop.create_unix_server(factory, sock=self.sock)
-        else:
-            self.server = await loop.create_server(factory, sock=self.sock)
+        loop = self.core.io.loop
+        loop.add_reader(self.sock.fileno(), self._accept_ready)
+        self._reading = True
         self.core.emit(Event.LISTENING, self.sock.fileno(), self.endpoint)
+
+    _reading = False
+
+    def _accept_ready(self) -> None:
+        loop = self.core.io.loop
+        for _ in range(ACCEPT_BATCH):
+            try:
+                conn, _addr = self.sock.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:
+                # EMFILE and friends: libzmq reports ACCEPT_FAILED and keeps listening
+                self.core.emit(Event.ACCEPT_FAILED, exc.errno or 0, self.endpoint)
+                return
+            if self._closed:
+                conn.close()
+                continue
+            conn.setblocking(False)
+            self._unadopted.add(conn)
+            task = loop.create_task(self._adopt(conn))
+            self._accepting.add(task)
+            task.add_done_callback(self._accepting.discard)
+
+    async def _adopt(self, conn: socket.socket) -> None:
+        loop = self.core.io.loop
+        factory = lambda: self.engine_class(self.core, self)
+        try:
+            await loop.connect_accepted_socket(factory, sock=conn)
+        except OSError:
+            conn.close()  # the peer left before we could wrap the connection
+        finally:
+            self._unadopted.discard(conn)
 
     # EngineOwner
     def engine_started(self, engine: StreamEngine) -> None:
@@ -91,10 +130,7 @@ class Listener:
         if self._closed:
             return
         self._closed = True
-        if self.server is not None:
-            self.server.close()
-        else:
-            self.sock.close()
+        self._stop_accepting()
         if self.unlink:
             try:
                 os.unlink(self.unlink)
@@ -105,13 +141,24 @@ class Listener:
         if engines:
             await asyncio.gather(*(e.linger_close(linger) for e in engines))
 
+    def _stop_accepting(self) -> None:
+        if self._reading:
+            self._reading = False
+            try:
+                self.core.io.loop.remove_reader(self.sock.fileno())
+            except (ValueError, RuntimeError, OSError):
+                pass  # socket already closed or loop closed
+        for task in list(self._accepting):
+            task.cancel()
+        for conn in list(self._unadopted):
+            conn.close()  # a task cancelled before it started would leak it
+        self._unadopted.clear()
+        self.sock.close()
+
     def abort(self) -> None:
-        """Close everything at once (the loop is gone)."""
+        """Close everything at once."""
         self._closed = True
-        try:
-            self.sock.close()
-        except OSError:
-            pass
+        self._stop_accepting()
 
 
 class ConnectSession:
