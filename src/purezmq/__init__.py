@@ -279,9 +279,18 @@ from purezmq.error import (
     strerror,
 )
 from purezmq.message import COPY_THRESHOLD, Frame, Message, MessageTracker
+from purezmq.message import FINISHED_TRACKER as _FINISHED_TRACKER  # noqa: F401 (pyzmq name)
+from purezmq.socket_base import IPC_PATH_MAX_LEN
 from purezmq.sync.context import Context
 from purezmq.sync.poll import Poller, select
 from purezmq.sync.socket import Socket
+
+# after Context and Socket: the devices import the facades
+from purezmq import devices
+from purezmq.proxy import device, proxy, proxy_steerable
+
+#: purezmq has no draft socket types (pyzmq: whether libzmq was built with the draft API).
+DRAFT_API = False
 
 __version__ = "0.1.0.dev0"
 #: pyzmq exposes its git revision here; purezmq has none to report.
@@ -331,6 +340,8 @@ def pyzmq_version_info() -> tuple[int, ...]:
 
 __all__ = [
     "COPY_THRESHOLD",
+    "DRAFT_API",
+    "IPC_PATH_MAX_LEN",
     "Again",
     "Context",
     "ContextOption",
@@ -356,9 +367,13 @@ __all__ = [
     "ZMQError",
     "ZMQVersionError",
     "constants",
+    "device",
+    "devices",
     "error",
     "has",
     "pyzmq_version",
+    "proxy",
+    "proxy_steerable",
     "pyzmq_version_info",
     "select",
     "strerror",

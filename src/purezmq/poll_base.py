@@ -26,6 +26,7 @@ def socket_events(sock: SocketBase) -> int:
 
 
 def fileno_of(obj: Any) -> int:
+    """The descriptor of an int or an object with ``fileno()`` (TypeError otherwise)."""
     if isinstance(obj, int):
         return obj
     fileno = getattr(obj, "fileno", None)
@@ -75,6 +76,13 @@ class PollerBase:
         for s, i in list(self._map.items()):
             if i > idx:
                 self._map[s] = i - 1
+
+    def _report(self, ready: list[tuple[Any, int]]) -> list[tuple[Any, int]]:
+        """Ready items in registration order; plain descriptors and ``fileno()``
+        objects are reported by their fd number, as pyzmq's ``zmq_poll`` does."""
+        order = {s: i for i, (s, _) in enumerate(self.sockets)}
+        ready.sort(key=lambda r: order.get(r[0], 0))
+        return [(s if isinstance(s, SocketBase) else fileno_of(s), ev) for s, ev in ready]
 
     @staticmethod
     def _check(zsocks: list[tuple[SocketBase, int]]) -> list[tuple[Any, int]]:

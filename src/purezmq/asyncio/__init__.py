@@ -14,10 +14,11 @@ import asyncio
 import json
 import pickle
 import threading
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
-from purezmq.constants import Flag
+from purezmq.constants import Errno, Flag
 from purezmq.constants import SocketOption as O
 from purezmq.context_base import ContextBase
 from purezmq.engine.ioloop import IOLoop
@@ -30,8 +31,9 @@ from purezmq.socket_base import (
     frames_of,
     json_bytes,
     multipart_bytes,
+    recv_into_view,
     to_frame_bytes,
-    tracker_for,
+    zero_copy_part,
 )
 
 __all__ = ["Context", "Poller", "Socket"]
@@ -75,13 +77,106 @@ class _SocketFuture(asyncio.Future[Any]):
         return super().cancel(msg)
 
 
+class _Wake:
+    """The waiter of one pending future: on a wake-up (from any thread) it schedules
+    one attempt on the future's loop, made only while it is first in its queue."""
+
+    __slots__ = ("_attempt", "_fut", "_loop", "_queue", "_scheduled", "_thread_id", "timer")
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        fut: _SocketFuture,
+        attempt: Callable[[], Any],
+        queue: deque[_Wake],
+    ) -> None:
+        self._loop = loop
+        self._fut = fut
+        self._attempt = attempt
+        self._queue = queue
+        self._scheduled = False
+        self._thread_id = threading.get_ident()
+        self.timer: asyncio.TimerHandle | None = None
+
+    def wake(self) -> None:
+        """Schedule :meth:`check` on the future's loop, at most once per turn."""
+        if self._scheduled or self._fut.done():
+            return
+        self._scheduled = True
+        if threading.get_ident() == self._thread_id:
+            self._loop.call_soon(self.check)
+        else:
+            try:
+                self._loop.call_soon_threadsafe(self.check)
+            except RuntimeError:
+                pass  # loop closed
+
+    def check(self) -> None:
+        """Attempt, if still waiting and first in line."""
+        self._scheduled = False
+        fut = self._fut
+        if fut.done() or not self._queue or self._queue[0] is not self:
+            return
+        try:
+            got = self._attempt()
+        except Exception as exc:
+            fut.set_exception(exc)
+            return
+        if got is not _NOTHING:
+            fut._pz_finish(got)
+
+
 class Socket(SocketBase):
     """A ZeroMQ socket whose send/recv return futures (pyzmq's ``zmq.asyncio.Socket``).
 
     Its connections run on the event loop that is running when it is created (the
     caller's loop); created outside a running loop, it falls back to the context's
     background I/O thread and still resolves futures on the caller's loop.
+
+    Args:
+        context: the owning context (default: ``purezmq.asyncio.Context.instance()``),
+            or a socket to shadow (see :meth:`from_socket`).
+        socket_type: ``purezmq.PUSH`` and friends.
+        shadow: a socket (or its ``underlying``) to share, as in pyzmq.
+        copy_threshold: see :class:`~purezmq.socket_base.SocketBase`.
     """
+
+    _repr_cls = "zmq.asyncio.Socket"
+    #: futures of this facade still waiting (cancelled by :meth:`close`, like pyzmq)
+    _pending: set[asyncio.Future[Any]]
+    #: waiters of pending receives / sends, oldest first (pyzmq's names)
+    _recv_futures: deque[_Wake]
+    _send_futures: deque[_Wake]
+
+    def __init__(
+        self,
+        context: Any = None,
+        socket_type: int = -1,
+        *,
+        shadow: Any = 0,
+        copy_threshold: int | None = None,
+    ) -> None:
+        super().__init__(context, socket_type, shadow=shadow, copy_threshold=copy_threshold)
+        d = self.__dict__
+        d["_pending"] = set()
+        d["_recv_futures"] = deque()
+        d["_send_futures"] = deque()
+
+    @classmethod
+    def from_socket(cls, socket: SocketBase, io_loop: Any = None) -> Socket:
+        """An asyncio facade on an existing (e.g. blocking) socket: both share it."""
+        return cls(shadow=socket)
+
+    def close(self, linger: int | None = None) -> None:
+        """Close the socket; futures still waiting on it are cancelled (as in pyzmq)."""
+        if not self.closed:
+            for fut in list(self._pending):
+                if not fut.done():
+                    try:
+                        fut.cancel()
+                    except RuntimeError:  # its loop is closed (teardown)
+                        pass
+        super().close(linger)
 
     @classmethod
     def _default_context(cls) -> Any:
@@ -109,69 +204,58 @@ class Socket(SocketBase):
         returns without suspending, so a future cancelled while pending has taken
         nothing. If the future is done but its awaiter is cancelled before it resumes,
         asyncio calls ``cancel()`` on it: then ``undo`` puts the message back.
+
+        Waiting sends and receives complete in call order (FIFO per direction, like
+        pyzmq): only the oldest waiting future of a direction attempts.
         """
         loop = asyncio.get_running_loop()
         fut = _SocketFuture(loop=loop)
-        try:
-            got = attempt()
-        except Exception as exc:
-            fut.set_exception(exc)
-            return fut
-        if got is not _NOTHING:
-            fut._pz_finish(got)
-            return fut
+        queue = self._recv_futures if timeout_opt == O.RCVTIMEO else self._send_futures
+        if not queue:
+            try:
+                got = attempt()
+            except Exception as exc:
+                fut.set_exception(exc)
+                return fut
+            if got is not _NOTHING:
+                fut._pz_finish(got)
+                return fut
         if flags & _NOBLOCK:
             fut.set_exception(Again())
             return fut
         core = self._core
         timeout_ms = core.opt(timeout_opt)
-        thread_id = threading.get_ident()
-        state: dict[str, Any] = {"scheduled": False, "timer": None}
-
-        def check() -> None:
-            state["scheduled"] = False
-            if fut.done():
-                return
-            try:
-                got = attempt()
-            except Exception as exc:
-                fut.set_exception(exc)
-                return
-            if got is not _NOTHING:
-                fut._pz_finish(got)
-
-        class _Wake:
-            __slots__ = ()
-
-            def wake(self) -> None:
-                # from any thread: run the attempt on this loop, once per turn
-                if state["scheduled"] or fut.done():
-                    return
-                state["scheduled"] = True
-                if threading.get_ident() == thread_id:
-                    loop.call_soon(check)
-                else:
-                    try:
-                        loop.call_soon_threadsafe(check)
-                    except RuntimeError:
-                        pass  # loop closed
-
-        waiter = _Wake()
+        waiter = _Wake(loop, fut, attempt, queue)
+        pending = self._pending
 
         def cleanup(_: asyncio.Future[Any]) -> None:
+            pending.discard(fut)
             core.remove_waiter(waiter)
-            timer = state["timer"]
+            timer = waiter.timer
             if timer is not None:
                 timer.cancel()
+            was_head = bool(queue) and queue[0] is waiter
+            try:
+                queue.remove(waiter)
+            except ValueError:
+                pass
+            if was_head and queue:
+                queue[0].wake()  # the next in line may be able to go now
 
         def timed_out() -> None:
             if not fut.done():
                 fut.set_exception(Again())
 
+        queue.append(waiter)
         core.add_waiter(waiter)
+        pending.add(fut)
         fut.add_done_callback(cleanup)
         if timeout_ms >= 0:
-            state["timer"] = loop.call_later(timeout_ms / 1000.0, timed_out)
+            waiter.timer = loop.call_later(timeout_ms / 1000.0, timed_out)
+        if not core.io.in_loop_thread():
+            # the I/O runs on another thread: it may have changed the state between the
+            # attempt and add_waiter, a wake-up this waiter did not get
+            waiter.wake()
         return fut
 
     # ------------------------------------------------------------------ sending
@@ -192,15 +276,25 @@ class Socket(SocketBase):
         track: bool = False,
         **kwargs: Any,
     ) -> asyncio.Future[Any]:
-        """Send a whole multipart message; the future resolves when it is queued."""
+        """Send a whole multipart message; the future resolves when it is queued
+        (to a tracker for a tracked zero-copy send, as :meth:`send`)."""
+        tracker = None
         try:
-            parts = multipart_bytes(msg_parts)
+            if copy:
+                parts = multipart_bytes(msg_parts)
+            else:
+                parts = []
+                for p in msg_parts:
+                    part, tracker = zero_copy_part(p, track, self.copy_threshold)
+                    parts.append(part)
+                if not parts:
+                    raise ValueError("cannot send an empty multipart message")
         except (TypeError, ValueError) as exc:
             return _failed(asyncio.get_running_loop(), exc)
         if self._tx:
             parts = [*self._tx, *parts]
             self._tx.clear()
-        return self._send_parts(parts, flags & ~_SNDMORE, tracker_for(copy, track))  # type: ignore[no-any-return]
+        return self._send_parts(parts, flags & ~_SNDMORE, tracker)  # type: ignore[no-any-return]
 
     def send(
         self, data: Any, flags: int = 0, copy: bool = True, track: bool = False, **kwargs: Any
@@ -208,14 +302,22 @@ class Socket(SocketBase):
         """Send one frame (SNDMORE: more frames of the same message follow)."""
         loop = asyncio.get_running_loop()
         try:
-            frame = to_frame_bytes(data)
+            if copy and not isinstance(data, Frame):
+                frame, tracker = to_frame_bytes(data), None
+            else:
+                frame, tracker = zero_copy_part(data, track, self.copy_threshold)
             if flags & _SNDMORE:
                 self._core.check_open()
                 self._tx.append(frame)
-                return _done(loop, tracker_for(copy, track))
-        except (ZMQError, TypeError) as exc:
+                return _done(loop, tracker)
+        except (ZMQError, TypeError, ValueError) as exc:
             return _failed(loop, exc)
-        return self.send_multipart([frame], flags, copy=copy, track=track)
+        if self._tx:
+            parts = [*self._tx, frame]
+            self._tx.clear()
+        else:
+            parts = [frame]
+        return self._send_parts(parts, flags, tracker)  # type: ignore[no-any-return]
 
     def send_string(
         self, u: str, flags: int = 0, copy: bool = True, encoding: str = "utf-8", **kwargs: Any
@@ -253,7 +355,7 @@ class Socket(SocketBase):
     def _restore(self, frames: list[bytes], props: Mapping[str, bytes]) -> None:
         """Put frames taken by an abandoned recv back in front of everything else."""
         self._rx.extendleft(reversed(frames))
-        self._rx_props = props
+        self._rx_meta[0] = props
 
     def _take_multipart(self, copy: bool) -> Any:
         rx = self._rx
@@ -262,7 +364,7 @@ class Socket(SocketBase):
         if rx:
             parts = list(rx)
             rx.clear()
-            props = self._rx_props
+            props = self._rx_meta[0]
         else:
             parts, props = self._core.try_recv_with_properties()
             if parts is None:
@@ -276,9 +378,9 @@ class Socket(SocketBase):
             msg, new_props = self._core.try_recv_with_properties()
             if msg is None:
                 return _NOTHING
-            self._rx_props = new_props
+            self._rx_meta[0] = new_props
             rx.extend(msg)
-        props = self._rx_props
+        props = self._rx_meta[0]
         frame = rx.popleft()
         undo = lambda: self._restore([frame], props)
         if convert is not None:
@@ -295,6 +397,21 @@ class Socket(SocketBase):
     def recv(self, flags: int = 0, copy: bool = True, track: bool = False) -> asyncio.Future[Any]:
         """Receive one frame (RCVMORE tells whether more frames follow)."""
         return self._future(lambda: self._take_frame(copy), flags, O.RCVTIMEO)  # type: ignore[no-any-return]
+
+    def recv_into(self, buffer: Any, /, *, nbytes: int = 0, flags: int = 0) -> asyncio.Future[int]:
+        """Receive one frame into ``buffer``; the future gives the frame's full size
+        (it may be larger than what fitted). Errors as the blocking ``recv_into``."""
+        try:
+            view, limit = recv_into_view(buffer, nbytes)
+        except (TypeError, ValueError, BufferError) as exc:
+            return _failed(asyncio.get_running_loop(), exc)
+
+        def fill(frame: bytes) -> int:
+            n = min(limit, len(frame))
+            view[:n] = frame[:n]
+            return len(frame)
+
+        return self._recv_then(flags, fill)
 
     def _recv_then(self, flags: int, convert: Callable[[Any], Any]) -> asyncio.Future[Any]:
         return self._future(lambda: self._take_frame(True, convert), flags, O.RCVTIMEO)  # type: ignore[no-any-return]
@@ -325,13 +442,18 @@ class Socket(SocketBase):
         return self._future(attempt, flags, O.RCVTIMEO)  # type: ignore[no-any-return]
 
     def poll(self, timeout: float | None = None, flags: int = POLLIN) -> asyncio.Future[int]:
-        """Wait up to ``timeout`` ms for ``flags``; the future gives the events."""
-        self._core.check_open()
+        """Wait up to ``timeout`` ms for ``flags``; the future gives the events (done at
+        once when they are already there or ``timeout`` is 0)."""
+        if self.closed:
+            raise ZMQError(Errno.ENOTSUP)
         poller = Poller()
         poller.register(self, flags)
         fut = poller.poll(timeout)
         loop = asyncio.get_running_loop()
         out: asyncio.Future[int] = loop.create_future()
+        if fut.done():
+            out.set_result(int(dict(fut.result()).get(self, 0)))
+            return out
 
         def done(f: asyncio.Future[list[tuple[Any, int]]]) -> None:
             if out.done():
@@ -344,7 +466,15 @@ class Socket(SocketBase):
                 out.set_result(int(dict(f.result()).get(self, 0)))
 
         fut.add_done_callback(done)
-        out.add_done_callback(lambda o: fut.cancel() if o.cancelled() else None)
+        pending = self._pending
+        pending.add(out)
+
+        def finished(o: asyncio.Future[int]) -> None:
+            pending.discard(o)
+            if o.cancelled():
+                fut.cancel()
+
+        out.add_done_callback(finished)
         return out
 
 
@@ -393,8 +523,7 @@ class Poller(PollerBase):
             while True:
                 ready = self._check(zsocks) + list(fd_ready.items())
                 if ready or (deadline is not None and loop.time() >= deadline):
-                    order = {s: i for i, (s, _) in enumerate(self.sockets)}
-                    return sorted(ready, key=lambda r: order.get(r[0], 0))
+                    return self._report(ready)
                 await waiter.future
                 waiter.future = loop.create_future()
         finally:
@@ -409,7 +538,14 @@ class Poller(PollerBase):
 
 
 class Context(ContextBase):
-    """A context whose sockets are :class:`purezmq.asyncio.Socket`."""
+    """A context whose sockets are :class:`purezmq.asyncio.Socket`.
+
+    Args:
+        io_threads: as :class:`purezmq.Context`; a context passed here is shadowed
+            (``zmq.asyncio.Context(sync_ctx)``).
+        shadow: a context (or its ``underlying``) to share.
+    """
 
     _socket_class: ClassVar[type[SocketBase]] = Socket
     _instance: ClassVar[ContextBase | None] = None
+    _repr_cls: ClassVar[str] = "zmq.asyncio.Context"

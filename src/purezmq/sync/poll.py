@@ -151,8 +151,7 @@ class Poller(PollerBase):
                 if fd_ready:
                     ready = self._check(zsocks) + list(fd_ready.items())
                 if ready:
-                    order = {s: i for i, (s, _) in enumerate(self.sockets)}
-                    return sorted(ready, key=lambda r: order.get(r[0], 0))
+                    return self._report(ready)
                 if deadline is not None and time.monotonic() >= deadline:
                     return []
         finally:
@@ -166,7 +165,11 @@ class Poller(PollerBase):
 def select(
     rlist: Iterable[Any], wlist: Iterable[Any], xlist: Iterable[Any], timeout: float | None = None
 ) -> tuple[list[Any], list[Any], list[Any]]:
-    """``select.select`` for purezmq sockets and descriptors; ``timeout`` in seconds."""
+    """``select.select`` for purezmq sockets and descriptors; ``timeout`` in seconds.
+
+    Returns:
+        The ready sockets, and the fd numbers of ready descriptors / fileno() objects.
+    """
     poller = Poller()
     rl, wl, xl = list(rlist), list(wlist), list(xlist)
     for s in rl:
@@ -177,8 +180,13 @@ def select(
         poller.register(s, poller._flags(s) | _POLLERR)
     ms = None if timeout is None or timeout < 0 else timeout * 1000.0
     events = dict(poller.poll(ms))
+
+    def key(s: Any) -> Any:
+        # like pyzmq, plain descriptors and fileno() objects come back as fd numbers
+        return s if isinstance(s, SocketBase) else fileno_of(s)
+
     return (
-        [s for s in rl if events.get(s, 0) & _POLLIN],
-        [s for s in wl if events.get(s, 0) & _POLLOUT],
-        [s for s in xl if events.get(s, 0) & _POLLERR],
+        [key(s) for s in rl if events.get(key(s), 0) & _POLLIN],
+        [key(s) for s in wl if events.get(key(s), 0) & _POLLOUT],
+        [key(s) for s in xl if events.get(key(s), 0) & _POLLERR],
     )

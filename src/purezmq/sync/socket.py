@@ -26,9 +26,10 @@ from purezmq.socket_base import (
     frames_of,
     json_bytes,
     multipart_bytes,
+    recv_into_view,
     to_frame_bytes,
+    zero_copy_part,
 )
-from purezmq.socket_base import tracker_for as _tracker
 
 __all__ = ["Socket"]
 
@@ -44,9 +45,14 @@ class Socket(SocketBase):
     """A ZeroMQ socket with pyzmq's blocking API.
 
     Args:
-        context: the owning :class:`~purezmq.Context` (default: ``Context.instance()``).
+        context: the owning :class:`~purezmq.Context` (default: ``Context.instance()``),
+            or a socket to shadow (``zmq.Socket(async_socket)``).
         socket_type: ``purezmq.PUSH`` and friends.
+        shadow: a socket (or its ``underlying``) to share, as in pyzmq.
+        copy_threshold: see :class:`~purezmq.socket_base.SocketBase`.
     """
+
+    _repr_cls = "zmq.Socket"
 
     @classmethod
     def _default_context(cls) -> Any:
@@ -58,7 +64,8 @@ class Socket(SocketBase):
         """Wait up to ``timeout`` ms for ``flags`` (POLLIN by default); returns the events."""
         from purezmq.sync.poll import Poller
 
-        self._core.check_open()
+        if self.closed:
+            raise ZMQError(Errno.ENOTSUP)
         poller = Poller()
         poller.register(self, flags)
         return int(dict(poller.poll(timeout)).get(self, 0))
@@ -97,16 +104,21 @@ class Socket(SocketBase):
         """Send one frame; with SNDMORE, more frames of the same message follow.
 
         Returns:
-            A done :class:`MessageTracker` when ``track`` and not ``copy`` (purezmq
-            never keeps the caller's buffer), else None, like pyzmq.
+            None for a copied send; for a Frame or ``copy=False``, a
+            :class:`MessageTracker` (or None when not tracking), by pyzmq's rules.
         """
         if routing_id is not None or group is not None:
             raise ZMQError(Errno.ENOTSUP, "routing_id/group are for draft sockets")
-        frame = to_frame_bytes(data)
+        if copy and type(data) is bytes:
+            frame, tracker = data, None
+        elif copy and not isinstance(data, Frame):
+            frame, tracker = to_frame_bytes(data), None
+        else:
+            frame, tracker = zero_copy_part(data, track, self.copy_threshold)
         if flags & _SNDMORE:
             self._core.check_open()
             self._tx.append(frame)
-            return _tracker(copy, track)
+            return tracker
         tx = self._tx
         if tx:
             msg = [*tx, frame]
@@ -120,7 +132,7 @@ class Socket(SocketBase):
                 # keep the earlier frames so a retry of the last one completes the message
                 self._tx.extend(msg[:-1])
             raise
-        return _tracker(copy, track)
+        return tracker
 
     def send_multipart(
         self,
@@ -130,13 +142,26 @@ class Socket(SocketBase):
         track: bool = False,
         **kwargs: Any,
     ) -> MessageTracker | None:
-        """Send a whole multipart message atomically (safe from several threads)."""
-        parts = multipart_bytes(msg_parts)
+        """Send a whole multipart message atomically (safe from several threads).
+
+        Returns:
+            As :meth:`send` for the last part.
+        """
+        tracker = None
+        if copy:
+            parts = multipart_bytes(msg_parts)
+        else:
+            parts = []
+            for p in msg_parts:
+                part, tracker = zero_copy_part(p, track, self.copy_threshold)
+                parts.append(part)
+            if not parts:
+                raise ValueError("cannot send an empty multipart message")
         if self._tx:
             parts = [*self._tx, *parts]
             self._tx.clear()
         self._wait_send(parts, flags & ~_SNDMORE)
-        return _tracker(copy, track)
+        return tracker
 
     def send_string(
         self, u: str, flags: int = 0, copy: bool = True, encoding: str = "utf-8", **kwargs: Any
@@ -207,12 +232,12 @@ class Socket(SocketBase):
             msg, props = self._wait_recv(flags)
             if copy and len(msg) == 1:
                 return msg[0]
-            self._rx_props = props
+            self._rx_meta[0] = props
             rx.extend(msg)
         frame = rx.popleft()
         if copy:
             return frame
-        return Frame._received(frame, bool(rx), self._rx_props)
+        return Frame._received(frame, bool(rx), self._rx_meta[0])
 
     def recv_multipart(self, flags: int = 0, copy: bool = True, track: bool = False) -> list[Any]:
         """Receive a whole multipart message (the rest of it, if recv() took a part)."""
@@ -220,7 +245,7 @@ class Socket(SocketBase):
         if rx:
             parts = list(rx)
             rx.clear()
-            props = self._rx_props
+            props = self._rx_meta[0]
         else:
             parts, props = self._wait_recv(flags)
         if copy:
@@ -228,14 +253,19 @@ class Socket(SocketBase):
         return frames_of(parts, props)
 
     def recv_into(self, buffer: Any, /, *, nbytes: int = 0, flags: int = 0) -> int:
-        """Receive one frame into ``buffer``; returns the frame's full size (it may be
-        larger than what fitted, as with zmq_recv)."""
-        view = memoryview(buffer).cast("B")
-        if view.readonly:
-            raise TypeError("recv_into needs a writable buffer")
-        if nbytes < 0:
-            raise ValueError(f"nbytes={nbytes} must be non-negative")
-        limit = len(view) if nbytes == 0 else min(nbytes, len(view))
+        """Receive one frame into ``buffer`` (writable, contiguous); returns the frame's
+        full size, which may be larger than what fitted (as with zmq_recv).
+
+        Args:
+            buffer: where to write the frame.
+            nbytes: at most this many bytes (0: the buffer's size).
+            flags: NOBLOCK...
+
+        Raises:
+            BufferError: ``buffer`` is read-only or not contiguous.
+            ValueError: ``nbytes`` is negative or larger than ``buffer``.
+        """
+        view, limit = recv_into_view(buffer, nbytes)
         frame = self.recv(flags)
         n = min(limit, len(frame))
         view[:n] = frame[:n]
