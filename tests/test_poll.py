@@ -156,3 +156,27 @@ def test_fd_signals_state_changes_edge_triggered(ctx: purezmq.Context) -> None:
         assert a.recv() == b"x"
     finally:
         sel.close()
+
+
+def test_blocked_poll_raises_eterm_on_term() -> None:
+    ctx = purezmq.Context()
+    s = ctx.socket(purezmq.PULL)
+    s.bind("inproc://poll-term")
+    caught: list[BaseException] = []
+
+    def blocked() -> None:
+        poller = purezmq.Poller()
+        poller.register(s, purezmq.POLLIN)
+        try:
+            poller.poll()  # no timeout: only term() can end it
+        except purezmq.ZMQError as e:
+            caught.append(e)
+        s.close()
+
+    t = threading.Thread(target=blocked)
+    t.start()
+    t0 = time.monotonic()
+    ctx.term()
+    t.join(5)
+    assert not t.is_alive() and time.monotonic() - t0 < 5
+    assert len(caught) == 1 and isinstance(caught[0], purezmq.ContextTerminated)

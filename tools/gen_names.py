@@ -71,7 +71,9 @@ def names() -> dict[str, str]:
         for name in enum.__members__:  # type: ignore[attr-defined]
             if name in SKIP.get(enum_name, set()):
                 continue
-            seen.setdefault(prefix + name, f"{enum_name}.{name}")
+            # pyzmq: Event's PROTOCOL_ERROR_* values keep their own names
+            attr = name if name.startswith("PROTOCOL_ERROR_") else prefix + name
+            seen.setdefault(attr, f"{enum_name}.{name}")
     for k, v in EXTRA.items():
         seen.setdefault(k, v)
     return seen

@@ -80,6 +80,8 @@ _SPECS = [
     _i(O.XPUB_VERBOSE, 0, 0, readable=False),
     _i(O.ROUTER_RAW, 0, 0, readable=False),
     _i(O.IPV6, 0, 0),
+    # IPV4ONLY is the old, inverted spelling of IPV6 (handled by SocketCore)
+    _i(O.IPV4ONLY, 1, 0),
     _i(O.MECHANISM, 0, writable=False),
     _i(O.PLAIN_SERVER, 0, 0),
     _b(O.PLAIN_USERNAME),
@@ -115,6 +117,8 @@ _SPECS = [
     _i(O.USE_FD, -1, -1),
     _b(O.BINDTODEVICE),
     _i(O.ZAP_ENFORCE_DOMAIN, 0, 0),
+    _i(O.LOOPBACK_FASTPATH, 0, 0),  # Windows-only in libzmq: stored, no effect
+    _i(O.MULTICAST_LOOP, 1, 0),  # pgm/norm only: stored, no effect
     _b(O.METADATA, readable=False),
     _i(O.ROUTER_NOTIFY, 0, 0),
     _i(O.ONLY_FIRST_SUBSCRIBE, 0, 0, readable=False),

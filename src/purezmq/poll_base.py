@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from purezmq.constants import PollEvent
+from purezmq.error import ContextTerminated
 from purezmq.socket_base import SocketBase
 
 __all__ = ["POLLERR", "POLLIN", "POLLOUT", "PollerBase", "fileno_of", "socket_events"]
@@ -86,8 +87,12 @@ class PollerBase:
 
     @staticmethod
     def _check(zsocks: list[tuple[SocketBase, int]]) -> list[tuple[Any, int]]:
+        """Ready sockets; raises ContextTerminated once a polled socket's context is
+        terminated (zmq_poll's ETERM), so a blocked poll wakes up on term()."""
         ready = []
         for s, flags in zsocks:
+            if s._core.ctx.terminated:
+                raise ContextTerminated()
             ev = socket_events(s) & flags
             if s.closed:
                 ev = _POLLERR & flags if flags & _POLLERR else 0

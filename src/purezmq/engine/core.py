@@ -160,6 +160,8 @@ class SocketCore:
                 raise ZMQError(
                     Errno.EINVAL, f"option {option} does not apply to {self.type_name} sockets"
                 )
+            if option == O.IPV4ONLY:
+                option, value = O.IPV6, 0 if value else 1
             if option not in (O.SUBSCRIBE, O.UNSUBSCRIBE):
                 self.options[option] = value
             if option in (O.SNDHWM, O.RCVHWM):
@@ -194,6 +196,8 @@ class SocketCore:
             return 1
         if option == O.MECHANISM:
             return self.mechanism
+        if option == O.IPV4ONLY:
+            return 0 if self.opt(O.IPV6) else 1
         if option in _SECURITY_OPTIONS:
             return read_security_option(self, option)
         spec = OPTIONS.get(option)
