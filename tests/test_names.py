@@ -63,4 +63,10 @@ def test_option_table_agrees_with_option_types() -> None:
 def test_has() -> None:
     assert purezmq.has("ipc") is True
     assert purezmq.has("pgm") is False and purezmq.has("draft") is False
-    assert purezmq.has("curve") is False  # until the CURVE mechanism exists
+    try:
+        import nacl.bindings  # noqa: F401
+    except ImportError:
+        curve = False
+    else:
+        curve = True
+    assert purezmq.has("curve") is curve  # CURVE needs PyNaCl (the curve extra)

@@ -83,6 +83,7 @@ def render_block(attrs: dict[str, str]) -> str:
     lines = [
         BEGIN.rstrip("\n"),
         "# Every constant as a module attribute, as pyzmq has them; do not edit.",
+        "# fmt: off",
     ]
     lines += [f"{attr} = {ref}" for attr, ref in attrs.items()]
     lines.append("")
@@ -91,6 +92,7 @@ def render_block(attrs: dict[str, str]) -> str:
     lines += [f'    "{attr}",' for attr in attrs]
     lines.append(")")
     lines.append("__all__ += CONSTANT_NAMES")
+    lines.append("# fmt: on")
     lines.append(END.rstrip("\n"))
     return "\n".join(lines) + "\n"
 

@@ -281,6 +281,7 @@ from purezmq.socket_base import IPC_PATH_MAX_LEN
 from purezmq.sync.context import Context
 from purezmq.sync.poll import Poller, select
 from purezmq.sync.socket import Socket
+from purezmq.zmtp.mechanisms.curve import has_curve
 
 # after Context and Socket: the devices import the facades
 from purezmq import devices
@@ -293,17 +294,32 @@ __version__ = "0.1.0.dev0"
 #: pyzmq exposes its git revision here; purezmq has none to report.
 __revision__ = ""
 
-#: Capabilities ``has()`` reports. CURVE and GSSAPI are not implemented yet.
+#: Capabilities ``has()`` reports: CURVE when PyNaCl is installed (the ``curve`` extra);
+#: GSSAPI, draft sockets and the pgm/tipc/norm/vmci transports are not implemented.
 _CAPABILITIES = {
     "ipc": True,
     "pgm": False,
     "tipc": False,
     "norm": False,
-    "curve": False,
+    "curve": has_curve(),
     "gssapi": False,
     "draft": False,
     "vmci": False,
 }
+
+
+def curve_keypair() -> tuple[bytes, bytes]:
+    """A new CURVE key pair as Z85 ``(public, secret)``, like pyzmq (needs PyNaCl)."""
+    from purezmq.auth._keys import z85_keypair
+
+    return z85_keypair()
+
+
+def curve_public(secret_key: bytes | str) -> bytes:
+    """The Z85 public key of a Z85 secret key, like pyzmq (needs PyNaCl)."""
+    from purezmq.auth._keys import z85_public
+
+    return z85_public(secret_key)
 
 
 def has(capability: str) -> bool:
@@ -364,6 +380,8 @@ __all__ = [
     "ZMQError",
     "ZMQVersionError",
     "constants",
+    "curve_keypair",
+    "curve_public",
     "device",
     "devices",
     "error",

@@ -468,6 +468,7 @@ class Errno(IntEnum):
 
 # BEGIN GENERATED NAMES (tools/gen_names.py)
 # Every constant as a module attribute, as pyzmq has them; do not edit.
+# fmt: off
 PAIR = SocketType.PAIR
 PUB = SocketType.PUB
 SUB = SocketType.SUB
@@ -951,4 +952,5 @@ CONSTANT_NAMES: tuple[str, ...] = (
     "GSSAPI",
 )
 __all__ += CONSTANT_NAMES
+# fmt: on
 # END GENERATED NAMES

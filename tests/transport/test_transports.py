@@ -166,3 +166,13 @@ def test_inproc_connect_before_bind(ctx: purezmq.Context) -> None:
     a.bind("inproc://later")
     assert a.recv() == b"queued before the bind"
     _exchange(a, b)
+
+
+def test_tcp_source_address_is_used(ctx: purezmq.Context) -> None:
+    a, b = _pair(ctx)
+    a.bind("tcp://127.0.0.1:*")
+    port = a.last_endpoint.decode().rsplit(":", 1)[1]
+    b.connect(f"tcp://127.0.0.2:0;127.0.0.1:{port}")
+    b.send(b"from 127.0.0.2")
+    frame = a.recv(copy=False)
+    assert frame.bytes == b"from 127.0.0.2" and frame.get("Peer-Address") == "127.0.0.2"

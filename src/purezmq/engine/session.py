@@ -42,6 +42,17 @@ LINGER_POLL = 0.01
 HANDSHAKE_FAILURE_BACKOFF_MAX = 30.0
 
 
+def _source_address(source: str) -> tuple[str, int] | None:
+    """``tcp://SRC;HOST:PORT``: the local address to connect from (port 0/* = any)."""
+    if not source:
+        return None
+    host, sep, port = source.rpartition(":")
+    if not sep:
+        host, port = source, "0"
+    host = host.strip("[]")
+    return host, 0 if port in ("", "*") else int(port)
+
+
 class Listener:
     """A bound tcp/ipc endpoint accepting connections."""
 
@@ -99,12 +110,15 @@ class Listener:
     async def _adopt(self, conn: socket.socket) -> None:
         loop = self.core.io.loop
         factory = lambda: self.engine_class(self.core, self)
+        # From here on this task owns conn: once connect_accepted_socket has made a
+        # transport, a cancel closes it through the transport. Closing it underneath
+        # would free the fd while the transport is still registered with the loop.
+        # (A task cancelled before it started leaves conn in _unadopted, closed there.)
+        self._unadopted.discard(conn)
         try:
             await loop.connect_accepted_socket(factory, sock=conn)
         except OSError:
             conn.close()  # the peer left before we could wrap the connection
-        finally:
-            self._unadopted.discard(conn)
 
     # EngineOwner
     def engine_started(self, engine: StreamEngine) -> None:
@@ -206,6 +220,7 @@ class ConnectSession:
                     self.ep.host,
                     self.ep.port,
                     family=resolve_family(self.ep.host, bool(self.core.opt(O.IPV6))),
+                    local_addr=_source_address(self.ep.source),
                 )
             else:
                 await loop.create_unix_connection(factory, ipc_address(self.ep.address))

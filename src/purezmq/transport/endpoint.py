@@ -80,6 +80,9 @@ def parse_endpoint(endpoint: str | bytes) -> Endpoint:
     target = address
     if ";" in address:
         source, _, target = address.partition(";")
+        src_port = source.rpartition(":")[2] if ":" in source else "0"
+        if src_port not in ("", "*") and not src_port.isdigit():
+            raise _einval(f"invalid source address in {endpoint!r}")
     host, port = _split_host_port(target, endpoint)
     return Endpoint("tcp", address, host, port, source)
 
