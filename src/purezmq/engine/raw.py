@@ -9,6 +9,7 @@ moment the connection is made (there is no handshake), and the routing object's
 from __future__ import annotations
 
 import asyncio
+from typing import cast
 
 from purezmq.engine.session import ConnectSession, Listener
 from purezmq.engine.stream import FLUSH_BUDGET, StreamEngine
@@ -21,8 +22,8 @@ class RawEngine(StreamEngine):
     """A connection of a STREAM socket."""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        # uvloop's transports do not subclass asyncio.Transport: type-only cast
+        self.transport = cast(asyncio.Transport, transport)
         self.core.engines.add(self)
         sock = transport.get_extra_info("socket")
         if sock is not None:

@@ -12,7 +12,7 @@ with one call. The transport's own buffer limit pauses the flush, so SNDHWM hold
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from purezmq.constants import Event
 from purezmq.constants import SocketOption as O
@@ -109,8 +109,8 @@ class StreamEngine(asyncio.BufferedProtocol):
 
     # ------------------------------------------------------------ transport events
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        # uvloop's transports do not subclass asyncio.Transport: type-only cast
+        self.transport = cast(asyncio.Transport, transport)
         self.core.engines.add(self)
         sock = transport.get_extra_info("socket")
         if sock is not None:
