@@ -41,24 +41,12 @@ from contextlib import contextmanager
 from typing import IO, Any, NoReturn
 
 import purezmq as zmq
+from purezmq.constants import CLASSIC_SOCKET_TYPES
 
 __all__ = ["CliError", "format_message", "main", "parse_line"]
 
 #: The socket types the command accepts (libzmq 4.3's non-draft types).
-SOCKET_TYPES = (
-    "PAIR",
-    "PUB",
-    "SUB",
-    "REQ",
-    "REP",
-    "DEALER",
-    "ROUTER",
-    "PULL",
-    "PUSH",
-    "XPUB",
-    "XSUB",
-    "STREAM",
-)
+SOCKET_TYPES = CLASSIC_SOCKET_TYPES
 _CANNOT_SEND = {"SUB", "PULL"}
 _CANNOT_RECV = {"PUB", "PUSH"}
 

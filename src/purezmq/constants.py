@@ -64,34 +64,36 @@ class SocketType(IntEnum):
     CHANNEL = 20
 
 
+#: The classic (non-draft) socket types, lowest number first.
+CLASSIC_SOCKET_TYPES: tuple[str, ...] = (
+    "PAIR",
+    "PUB",
+    "SUB",
+    "REQ",
+    "REP",
+    "DEALER",
+    "ROUTER",
+    "PULL",
+    "PUSH",
+    "XPUB",
+    "XSUB",
+    "STREAM",
+)
+_DRAFT_SOCKET_TYPES = (
+    "SERVER",
+    "CLIENT",
+    "RADIO",
+    "DISH",
+    "GATHER",
+    "SCATTER",
+    "DGRAM",
+    "PEER",
+    "CHANNEL",
+)
+
 #: The names that travel in the ``Socket-Type`` metadata property (RFC 37).
 SOCKET_TYPE_NAMES: dict[int, str] = {
-    int(t): t.name
-    for t in SocketType
-    if t.name
-    in (
-        "PAIR",
-        "PUB",
-        "SUB",
-        "REQ",
-        "REP",
-        "DEALER",
-        "ROUTER",
-        "PULL",
-        "PUSH",
-        "XPUB",
-        "XSUB",
-        "STREAM",
-        "SERVER",
-        "CLIENT",
-        "RADIO",
-        "DISH",
-        "GATHER",
-        "SCATTER",
-        "DGRAM",
-        "PEER",
-        "CHANNEL",
-    )
+    int(t): t.name for t in SocketType if t.name in CLASSIC_SOCKET_TYPES + _DRAFT_SOCKET_TYPES
 }
 
 

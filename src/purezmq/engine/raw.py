@@ -9,7 +9,6 @@ moment the connection is made (there is no handshake), and the routing object's
 from __future__ import annotations
 
 import asyncio
-from typing import cast
 
 from purezmq.engine.session import ConnectSession, Listener
 from purezmq.engine.stream import FLUSH_BUDGET, StreamEngine
@@ -22,21 +21,7 @@ class RawEngine(StreamEngine):
     """A connection of a STREAM socket."""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        # uvloop's transports do not subclass asyncio.Transport: type-only cast
-        self.transport = cast(asyncio.Transport, transport)
-        self.core.engines.add(self)
-        sock = transport.get_extra_info("socket")
-        if sock is not None:
-            from purezmq.transport.tcp import configure_stream_socket
-
-            configure_stream_socket(sock, self.core.options)
-            try:
-                self.fd = sock.fileno()
-            except OSError:
-                self.fd = -1
-        peer = transport.get_extra_info("peername")
-        if isinstance(peer, tuple) and peer:
-            self.peer_address = str(peer[0])
+        self._adopt_transport(transport)
         self.owner.engine_started(self)
         if self._closed:
             return

@@ -108,7 +108,8 @@ class StreamEngine(asyncio.BufferedProtocol):
         self.fd = -1
 
     # ------------------------------------------------------------ transport events
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+    def _adopt_transport(self, transport: asyncio.BaseTransport) -> None:
+        """Common connection setup: socket options, fd and peer address for events."""
         # uvloop's transports do not subclass asyncio.Transport: type-only cast
         self.transport = cast(asyncio.Transport, transport)
         self.core.engines.add(self)
@@ -124,6 +125,9 @@ class StreamEngine(asyncio.BufferedProtocol):
         peer = transport.get_extra_info("peername")
         if isinstance(peer, tuple) and peer:
             self.peer_address = str(peer[0])
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._adopt_transport(transport)
         self.conn = make_connection(self.core, self.loop.time())
         self.owner.engine_started(self)
         self._write_out()

@@ -8,12 +8,12 @@ a wake-up pipe that the selector also watches.
 
 from __future__ import annotations
 
-import os
 import selectors
 import time
 from collections.abc import Iterable
 from typing import Any
 
+from purezmq.engine.fdsignal import FdSignal
 from purezmq.engine.waiters import ThreadWaiter
 from purezmq.poll_base import POLLERR as _POLLERR
 from purezmq.poll_base import POLLIN as _POLLIN
@@ -22,38 +22,6 @@ from purezmq.poll_base import PollerBase, fileno_of, socket_events
 from purezmq.socket_base import SocketBase
 
 __all__ = ["Poller", "select", "socket_events"]
-
-
-class _PipeWaiter:
-    """Wakes a selector: one byte into a pipe the selector watches."""
-
-    __slots__ = ("_armed", "_r", "_w")
-
-    def __init__(self) -> None:
-        self._r, self._w = os.pipe()
-        os.set_blocking(self._r, False)
-        os.set_blocking(self._w, False)
-        self._armed = True
-
-    def wake(self) -> None:
-        if self._armed:
-            self._armed = False
-            try:
-                os.write(self._w, b"\0")
-            except OSError:
-                pass
-
-    def drain(self) -> None:
-        try:
-            while os.read(self._r, 512):
-                pass
-        except OSError:
-            pass
-        self._armed = True
-
-    def close(self) -> None:
-        os.close(self._r)
-        os.close(self._w)
 
 
 class Poller(PollerBase):
@@ -101,7 +69,7 @@ class Poller(PollerBase):
         ready: list[tuple[Any, int]],
     ) -> list[tuple[Any, int]]:
         sel = selectors.DefaultSelector()
-        waiter = _PipeWaiter() if zsocks else None
+        waiter = FdSignal() if zsocks else None
         try:
             by_fd: dict[int, tuple[Any, int]] = {}
             for obj, fd, flags in fds:
@@ -120,7 +88,7 @@ class Poller(PollerBase):
                     by_fd[fd] = (obj, flags)
                     sel.register(fd, mask)
             if waiter is not None:
-                sel.register(waiter._r, selectors.EVENT_READ)
+                sel.register(waiter.fileno(), selectors.EVENT_READ)
                 for s, _ in zsocks:
                     s._core.add_waiter(waiter)
             first = True
@@ -136,7 +104,7 @@ class Poller(PollerBase):
                 events = sel.select(timeout)
                 fd_ready: dict[Any, int] = {}
                 for key, mask in events:
-                    if waiter is not None and key.fd == waiter._r:
+                    if waiter is not None and key.fd == waiter.fileno():
                         waiter.drain()
                         continue
                     obj, flags = by_fd[key.fd]
