@@ -372,7 +372,7 @@ def test_keygen() -> None:
         assert proc.stdout.startswith("public: ")
     else:
         assert proc.returncode == 2
-        assert_one_line_error(proc, "CURVE is not available yet")
+        assert_one_line_error(proc, "CURVE needs PyNaCl")
 
 
 # ------------------------------------------------------------------- errors

@@ -8,7 +8,7 @@ Subcommands (``purezmq SUBCOMMAND --help`` for each)::
     purezmq recv ...                messages -> stdout lines
     purezmq proxy FRONT BACK        a ROUTER/DEALER (or any) proxy between two endpoints
     purezmq monitor ENDPOINT        a socket's monitor events as they happen
-    purezmq keygen                  a CURVE key pair (once CURVE is available)
+    purezmq keygen                  a CURVE key pair, Z85 (needs the curve extra)
 
 Endpoints: ``--bind`` and ``--connect`` take an endpoint each and may be repeated.
 ``proxy`` and ``monitor`` take endpoints as arguments with CZMQ's prefixes: ``@``
@@ -454,13 +454,13 @@ def _cmd_monitor(args: argparse.Namespace) -> int:
 
 
 def _cmd_keygen(args: argparse.Namespace) -> int:
-    keypair = getattr(zmq, "curve_keypair", None)
-    if not zmq.has("curve") or keypair is None:
+    if not zmq.has("curve"):
         sys.stderr.write(
-            "purezmq keygen: CURVE is not available yet in purezmq "
-            "(PLAIN/CURVE security is in progress)\n"
+            "purezmq keygen: CURVE needs PyNaCl, which is not installed: "
+            "pip install 'purezmq[curve]'\n"
         )
         return 2
+    keypair = zmq.curve_keypair
     public, secret = keypair()
     print(f"public: {public.decode()}")
     print(f"secret: {secret.decode()}")
