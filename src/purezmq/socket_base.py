@@ -493,6 +493,26 @@ class SocketBase:
             topic = topic.encode("utf-8")
         self.setsockopt(O.UNSUBSCRIBE, topic)
 
+    def _outgoing_parts(
+        self, msg_parts: Any, copy: bool, track: bool
+    ) -> tuple[list[bytes], MessageTracker | None]:
+        """The frames a send_multipart hands the engine, after any pending SNDMORE
+        frames, and the tracker of its last part (both facades send through this)."""
+        tracker = None
+        if copy:
+            parts = multipart_bytes(msg_parts)
+        else:
+            parts = []
+            for p in msg_parts:
+                part, tracker = zero_copy_part(p, track, self.copy_threshold)
+                parts.append(part)
+            if not parts:
+                raise ValueError("cannot send an empty multipart message")
+        if self._tx:
+            parts = [*self._tx, *parts]
+            self._tx.clear()
+        return parts, tracker
+
     # ------------------------------------------------------------------ monitor
     def monitor(self, addr: str | bytes | None, events: int = 0xFFFF) -> None:
         """Publish this socket's events on a PAIR bound at ``addr`` (inproc).

@@ -30,7 +30,6 @@ from purezmq.socket_base import (
     SocketBase,
     frames_of,
     json_bytes,
-    multipart_bytes,
     recv_into_view,
     to_frame_bytes,
     zero_copy_part,
@@ -278,22 +277,10 @@ class Socket(SocketBase):
     ) -> asyncio.Future[Any]:
         """Send a whole multipart message; the future resolves when it is queued
         (to a tracker for a tracked zero-copy send, as :meth:`send`)."""
-        tracker = None
         try:
-            if copy:
-                parts = multipart_bytes(msg_parts)
-            else:
-                parts = []
-                for p in msg_parts:
-                    part, tracker = zero_copy_part(p, track, self.copy_threshold)
-                    parts.append(part)
-                if not parts:
-                    raise ValueError("cannot send an empty multipart message")
+            parts, tracker = self._outgoing_parts(msg_parts, copy, track)
         except (TypeError, ValueError) as exc:
             return _failed(asyncio.get_running_loop(), exc)
-        if self._tx:
-            parts = [*self._tx, *parts]
-            self._tx.clear()
         return self._send_parts(parts, flags & ~_SNDMORE, tracker)  # type: ignore[no-any-return]
 
     def send(

@@ -25,7 +25,6 @@ from purezmq.socket_base import (
     SocketBase,
     frames_of,
     json_bytes,
-    multipart_bytes,
     recv_into_view,
     to_frame_bytes,
     zero_copy_part,
@@ -147,19 +146,7 @@ class Socket(SocketBase):
         Returns:
             As :meth:`send` for the last part.
         """
-        tracker = None
-        if copy:
-            parts = multipart_bytes(msg_parts)
-        else:
-            parts = []
-            for p in msg_parts:
-                part, tracker = zero_copy_part(p, track, self.copy_threshold)
-                parts.append(part)
-            if not parts:
-                raise ValueError("cannot send an empty multipart message")
-        if self._tx:
-            parts = [*self._tx, *parts]
-            self._tx.clear()
+        parts, tracker = self._outgoing_parts(msg_parts, copy, track)
         self._wait_send(parts, flags & ~_SNDMORE)
         return tracker
 
