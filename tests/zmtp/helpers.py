@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import pathlib
+import socket
+import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from purezmq.zmtp import (
     ConnectionFailed,
@@ -121,3 +123,59 @@ def messages(events: Sequence[Event]) -> list[list[bytes]]:
 def failures(events: Sequence[Event]) -> list[ConnectionFailed]:
     """Every ConnectionFailed."""
     return [e for e in events if isinstance(e, ConnectionFailed)]
+
+
+WIRE_TIMEOUT = 5.0
+
+
+class Wire:
+    """One ZMTPConnection on a TCP socket whose other end is libzmq (the raw-socket
+    interop tests of the core and of its mechanisms share it)."""
+
+    def __init__(self, sock: socket.socket, conn: ZMTPConnection) -> None:
+        self.sock = sock
+        sock.settimeout(0.01)
+        self.conn = conn
+        self.events: list[Event] = []
+        self.eof = False
+        self.hooks: list[Callable[[], None]] = []
+
+    def step(self) -> None:
+        for hook in self.hooks:
+            hook()
+        conn = self.conn
+        self.events += conn.handle_timer(time.monotonic())
+        out = conn.data_to_send()
+        if out and not self.eof:
+            try:
+                self.sock.sendall(out)
+            except OSError:
+                self.eof = True
+        if self.eof:
+            return
+        try:
+            data = self.sock.recv(1 << 20)
+        except TimeoutError:
+            return
+        except OSError:
+            self.eof = True
+            return
+        if not data:
+            self.eof = True
+            return
+        self.events += conn.receive_data(data, time.monotonic())
+
+    def until(self, done: Callable[[], bool], timeout: float = WIRE_TIMEOUT) -> None:
+        deadline = time.monotonic() + timeout
+        while not done():
+            assert time.monotonic() < deadline, f"timed out; events: {self.events}"
+            self.step()
+
+    def wait_for(self, kind: type, timeout: float = WIRE_TIMEOUT) -> Any:
+        self.until(lambda: any(isinstance(e, kind) for e in self.events), timeout)
+        found = next(e for e in self.events if isinstance(e, kind))
+        self.events.remove(found)
+        return found
+
+    def close(self) -> None:
+        self.sock.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,60 +13,17 @@ import pytest
 from purezmq.constants import ProtocolError
 from purezmq.zmtp import (
     ConnectionFailed,
-    Event,
     HandshakeComplete,
     MessageReceived,
     ZMTPConnection,
 )
+from tests.zmtp.helpers import Wire
 
 zmq = pytest.importorskip("zmq")
 
 pytestmark = pytest.mark.interop
 
 TIMEOUT = 5.0
-
-
-class Wire:
-    """One ZMTPConnection on a TCP socket connected to a libzmq socket."""
-
-    def __init__(self, port: int, conn: ZMTPConnection) -> None:
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
-        self.sock.settimeout(0.01)
-        self.conn = conn
-        self.events: list[Event] = []
-        self.eof = False
-
-    def step(self) -> None:
-        conn = self.conn
-        self.events += conn.handle_timer(time.monotonic())
-        out = conn.data_to_send()
-        if out:
-            self.sock.sendall(out)
-        if self.eof:
-            return
-        try:
-            data = self.sock.recv(65536)
-        except TimeoutError:
-            return
-        if not data:
-            self.eof = True
-            return
-        self.events += conn.receive_data(data, time.monotonic())
-
-    def until(self, done: Callable[[], bool], timeout: float = TIMEOUT) -> None:
-        deadline = time.monotonic() + timeout
-        while not done():
-            assert time.monotonic() < deadline, f"timed out; events: {self.events}"
-            self.step()
-
-    def wait_for(self, kind: type, timeout: float = TIMEOUT) -> Any:
-        self.until(lambda: any(isinstance(e, kind) for e in self.events), timeout)
-        found = next(e for e in self.events if isinstance(e, kind))
-        self.events.remove(found)
-        return found
-
-    def close(self) -> None:
-        self.sock.close()
 
 
 class Lib:
@@ -113,7 +70,8 @@ def bound(ctx: Lib, kind: str, **options: Any) -> tuple[Any, int]:
 
 
 def wire(wires: list[Wire], port: int, socket_type: str, **kwargs: Any) -> Wire:
-    w = Wire(port, ZMTPConnection(socket_type, now=time.monotonic(), **kwargs))
+    sock = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+    w = Wire(sock, ZMTPConnection(socket_type, now=time.monotonic(), **kwargs))
     wires.append(w)
     return w
 

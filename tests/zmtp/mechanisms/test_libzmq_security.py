@@ -18,7 +18,6 @@ from purezmq.constants import ProtocolError
 from purezmq.zmtp import (
     ConnectionFailed,
     ErrorReceived,
-    Event,
     HandshakeComplete,
     MessageReceived,
     ZapRequest,
@@ -27,6 +26,7 @@ from purezmq.zmtp import (
 from purezmq.zmtp.mechanisms.base import Mechanism
 from purezmq.zmtp.mechanisms.plain import PlainClientMechanism, PlainServerMechanism
 from purezmq.zmtp.zap import ZAP_ENDPOINT, encode_zap_reply, parse_zap_request
+from tests.zmtp.helpers import Wire
 
 zmq = pytest.importorskip("zmq")
 zmq_z85 = pytest.importorskip("zmq.utils.z85")
@@ -41,55 +41,6 @@ pytestmark = pytest.mark.interop
 
 TIMEOUT = 5.0
 BIG = 70_000  # more than 64 KiB: LONG frames, several TCP reads
-
-
-class Wire:
-    """One ZMTPConnection on a TCP socket whose other end is libzmq."""
-
-    def __init__(self, sock: socket.socket, conn: ZMTPConnection) -> None:
-        self.sock = sock
-        sock.settimeout(0.01)
-        self.conn = conn
-        self.events: list[Event] = []
-        self.eof = False
-        self.hooks: list[Callable[[], None]] = []
-
-    def step(self) -> None:
-        for hook in self.hooks:
-            hook()
-        conn = self.conn
-        self.events += conn.handle_timer(time.monotonic())
-        out = conn.data_to_send()
-        if out and not self.eof:
-            try:
-                self.sock.sendall(out)
-            except OSError:
-                self.eof = True
-        if self.eof:
-            return
-        try:
-            data = self.sock.recv(1 << 20)
-        except TimeoutError:
-            return
-        except OSError:
-            self.eof = True
-            return
-        if not data:
-            self.eof = True
-            return
-        self.events += conn.receive_data(data, time.monotonic())
-
-    def until(self, done: Callable[[], bool], timeout: float = TIMEOUT) -> None:
-        deadline = time.monotonic() + timeout
-        while not done():
-            assert time.monotonic() < deadline, f"timed out; events: {self.events}"
-            self.step()
-
-    def wait_for(self, kind: type, timeout: float = TIMEOUT) -> Any:
-        self.until(lambda: any(isinstance(e, kind) for e in self.events), timeout)
-        found = next(e for e in self.events if isinstance(e, kind))
-        self.events.remove(found)
-        return found
 
 
 class Lib:
