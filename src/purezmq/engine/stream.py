@@ -103,7 +103,7 @@ class StreamEngine(asyncio.BufferedProtocol):
         #: session backs off harder than after a plain disconnect
         self.handshake_failed = False
         #: closed by us on purpose (unbind, close): not a failed handshake
-        self._reconnect_only = False
+        self._closed_by_us = False
         self._linger_done: asyncio.Future[None] | None = None
         self.fd = -1
 
@@ -165,7 +165,7 @@ class StreamEngine(asyncio.BufferedProtocol):
             pipe.on_read = _noop
         if self._handshaken:
             self.core.emit(Event.DISCONNECTED, self.fd, self.owner.endpoint)
-        elif self.conn is not None and not self._reconnect_only:
+        elif self.conn is not None and not self._closed_by_us:
             # the peer hung up in the middle of the handshake: how libzmq refuses a
             # wrong CURVE key or an unknown mechanism
             self.handshake_failed = True
@@ -405,6 +405,7 @@ class StreamEngine(asyncio.BufferedProtocol):
         if self._closed:
             return
         self._closed = True
+        self._closed_by_us = True
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
@@ -418,7 +419,7 @@ class StreamEngine(asyncio.BufferedProtocol):
     def abort(self) -> None:
         """Drop the connection at once, discarding buffered bytes."""
         self._closed = True
-        self._reconnect_only = True
+        self._closed_by_us = True
         if self.transport is not None and not self.transport.is_closing():
             self.transport.abort()
 
