@@ -15,7 +15,7 @@ from typing import Any, ClassVar, TypeVar
 from warnings import warn
 
 from purezmq.constants import ContextOption, Errno, SocketOption
-from purezmq.engine.context import ContextCore
+from purezmq.engine.context import DEFAULT_MAX_SOCKETS, ContextCore
 from purezmq.error import ContextTerminated, ZMQError
 from purezmq.socket_base import SocketBase
 
@@ -25,7 +25,7 @@ T = TypeVar("T", bound="ContextBase")
 
 _CONTEXT_DEFAULTS = {
     ContextOption.IO_THREADS: 1,
-    ContextOption.MAX_SOCKETS: 1023,
+    ContextOption.MAX_SOCKETS: DEFAULT_MAX_SOCKETS,
     ContextOption.SOCKET_LIMIT: 65535,
     ContextOption.MAX_MSGSZ: 2**31 - 1,
     ContextOption.MSG_T_SIZE: 64,

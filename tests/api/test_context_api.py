@@ -126,3 +126,33 @@ def test_destroy_closes_sockets_without_warning() -> None:
     socks = [c.socket(purezmq.REP) for _ in range(3)]
     c.destroy(linger=0)
     assert all(s.closed for s in socks) and c.closed
+
+
+def test_max_sockets_is_enforced_like_libzmq(ctx: purezmq.Context) -> None:
+    """Past MAX_SOCKETS open sockets, socket() raises EMFILE; closing one frees a slot."""
+    ctx.set(purezmq.MAX_SOCKETS, 3)
+    socks = [ctx.socket(purezmq.PAIR) for _ in range(3)]
+    with pytest.raises(purezmq.ZMQError) as err:
+        ctx.socket(purezmq.PAIR)
+    assert err.value.errno == purezmq.EMFILE
+    socks[0].close()
+    socks[0] = ctx.socket(purezmq.PAIR)
+    for s in socks:
+        s.close()
+
+
+def test_closing_forgets_only_its_own_inproc_names(ctx: purezmq.Context) -> None:
+    """A closed socket's bound and pending inproc names are released, no one else's."""
+    a, b, c = (ctx.socket(purezmq.PAIR) for _ in range(3))
+    a.bind("inproc://a-name")
+    b.bind("inproc://b-name")
+    c.connect("inproc://nobody-yet")
+    a.close()
+    c.close()
+    core = ctx._core
+    assert set(core.inproc_bound) == {"b-name"}
+    assert "nobody-yet" not in core.inproc_pending
+    d = ctx.socket(purezmq.PAIR)
+    d.bind("inproc://a-name")  # free again
+    d.close()
+    b.close()

@@ -223,3 +223,35 @@ async def test_cancelled_recv_never_loses_a_message(aio: AioSide, aio_endpoints:
                 continue
         assert got == payload
     assert not lost, f"messages lost when cancelling after {lost} loop iterations"
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("transport", ["tcp", "ipc"])
+async def test_term_on_the_loop_delivers_what_close_left_queued(
+    transport: str, tmp_path: Any
+) -> None:
+    """``sock.close(); ctx.term()`` inside a coroutine: the loop cannot run the linger,
+    so term() writes the queued messages itself (they were lost before)."""
+    import purezmq
+    import purezmq.asyncio
+
+    sync_ctx = purezmq.Context()
+    pull = sync_ctx.socket(purezmq.PULL)
+    pull.rcvtimeo = 5000
+    pull.bind("tcp://127.0.0.1:*" if transport == "tcp" else f"ipc://{tmp_path}/t.ipc")
+    actx = purezmq.asyncio.Context()
+    push = actx.socket(purezmq.PUSH)
+    push.connect(pull.last_endpoint.decode())
+    try:
+        await push.send(b"first")
+        assert await asyncio.to_thread(pull.recv) == b"first"  # handshake done
+        body = b"x" * 65536
+        for i in range(50):  # 3 MiB: more than the kernel buffers take at once
+            await push.send(b"%d" % i + body)
+        push.close()  # default LINGER: -1
+        actx.term()  # on this loop's own thread: nothing else can flush
+        got = [pull.recv() for _ in range(50)]
+        assert [g[: -len(body)] for g in got] == [b"%d" % i for i in range(50)]
+    finally:
+        pull.close(0)
+        sync_ctx.term()

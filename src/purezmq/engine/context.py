@@ -6,7 +6,7 @@ import os
 import threading
 from typing import TYPE_CHECKING, Any
 
-from purezmq.constants import Errno
+from purezmq.constants import ContextOption, Errno
 from purezmq.engine.ioloop import IOLoop, IOThread
 from purezmq.error import ContextTerminated, ZMQError
 
@@ -14,7 +14,10 @@ if TYPE_CHECKING:
     from purezmq.engine.core import SocketCore
     from purezmq.engine.inproc import PendingConnect
 
-__all__ = ["ContextCore", "ForkedError", "fork_generation"]
+__all__ = ["DEFAULT_MAX_SOCKETS", "ContextCore", "ForkedError", "fork_generation"]
+
+#: libzmq's default MAX_SOCKETS (ZMQ_MAX_SOCKETS_DFLT).
+DEFAULT_MAX_SOCKETS = 1023
 
 #: Bumped in a child process after fork(): contexts from before it belong to the parent.
 _FORK_GENERATION = [0]
@@ -62,6 +65,8 @@ class ContextCore:
         self.inproc_bound: dict[str, SocketCore] = {}
         #: inproc name -> connects waiting for a bind
         self.inproc_pending: dict[str, list[PendingConnect]] = {}
+        #: socket -> the inproc names it bound or waits on (so closing is O(own names))
+        self.inproc_names: dict[SocketCore, set[str]] = {}
         self._all_closed = threading.Condition(self.lock)
         self.options: dict[int, Any] = {}
 
@@ -86,6 +91,10 @@ class ContextCore:
         with self.lock:
             if self.terminated:
                 raise ContextTerminated()
+            # libzmq refuses sockets past the context's MAX_SOCKETS (default 1023)
+            limit = self.options.get(ContextOption.MAX_SOCKETS, DEFAULT_MAX_SOCKETS)
+            if len(self.sockets) >= limit:
+                raise ZMQError(Errno.EMFILE, "Too many open files")
             self.sockets.add(core)
 
     def socket_closing(self, core: SocketCore) -> None:
@@ -93,15 +102,18 @@ class ContextCore:
         with self.lock:
             self.sockets.discard(core)
             self.closing.add(core)
-            for name, bound in list(self.inproc_bound.items()):
-                if bound is core:
+            # only this socket's names: scanning the whole registry made closing N
+            # inproc sockets O(N^2) (10,000 pairs took minutes)
+            for name in self.inproc_names.pop(core, ()):
+                if self.inproc_bound.get(name) is core:
                     del self.inproc_bound[name]
-            for name, pend in list(self.inproc_pending.items()):
-                rest = [p for p in pend if p.core is not core]
-                if rest:
-                    self.inproc_pending[name] = rest
-                else:
-                    del self.inproc_pending[name]
+                pend = self.inproc_pending.get(name)
+                if pend is not None:
+                    rest = [p for p in pend if p.core is not core]
+                    if rest:
+                        self.inproc_pending[name] = rest
+                    else:
+                        del self.inproc_pending[name]
             self._all_closed.notify_all()
 
     def socket_closed(self, core: SocketCore) -> None:

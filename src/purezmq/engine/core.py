@@ -463,7 +463,22 @@ class SocketCore:
     _closing_handles: list[Any] = []
 
     def abort_close(self) -> None:
-        """Drop what a lingering close still holds (term() on this socket's own loop)."""
+        """Drop what a lingering close still holds (term() on this socket's own loop).
+
+        The loop cannot run while term() blocks it, so within LINGER the messages
+        already queued on live connections are written synchronously first (a
+        ``purezmq.asyncio`` program's ``sock.close(); ctx.term()`` delivers what it
+        sent, as with libzmq's I/O thread). Connections still being made are dropped.
+        """
+        linger_ms = self.opt(O.LINGER)
+        if linger_ms != 0:
+            import time
+
+            deadline = None if linger_ms < 0 else time.monotonic() + linger_ms / 1000.0
+            for engine in list(self.engines):
+                flush = getattr(engine, "flush_blocking", None)
+                if flush is not None:
+                    flush(deadline)
         for h in self._closing_handles:
             h.abort()
         self._closing_handles = []

@@ -154,6 +154,7 @@ def inproc_bind(core: SocketCore, name: str) -> None:
         if name in ctx.inproc_bound:
             raise ZMQError(Errno.EADDRINUSE, f"inproc://{name} is already bound")
         ctx.inproc_bound[name] = core
+        ctx.inproc_names.setdefault(core, set()).add(name)
         pending = ctx.inproc_pending.pop(name, [])
     for pend in pending:
         _join(core, pend)
@@ -201,6 +202,7 @@ def inproc_connect(core: SocketCore, name: str) -> InprocLink:
         pend = PendingConnect(core, pipe, a_to_b, b_to_a, link)
         if binder is None:
             ctx.inproc_pending.setdefault(name, []).append(pend)
+            ctx.inproc_names.setdefault(core, set()).add(name)
     if pipe is not None and core.attach_pipe(pipe):
         link.add(core, pipe)
     if binder is not None:

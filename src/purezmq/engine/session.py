@@ -205,8 +205,8 @@ class ConnectSession:
         return ivl / 1000.0 if ivl > 0 else -1.0
 
     def start(self) -> None:
-        """Begin connecting (on the core's loop)."""
-        if self._closed:
+        """Begin connecting (on the core's loop); after close only to deliver a linger."""
+        if self._closed and not self._lingering_with_data():
             return
         self._task = self.core.io.loop.create_task(self._connect())
 
@@ -248,7 +248,7 @@ class ConnectSession:
 
     def _retry_now(self) -> None:
         self._retry = None
-        if not self._closed and self.engine is None:
+        if self.engine is None and (not self._closed or self._lingering_with_data()):
             self.start()
 
     # EngineOwner

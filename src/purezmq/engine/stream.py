@@ -12,6 +12,7 @@ with one call. The transport's own buffer limit pauses the flush, so SNDHWM hold
 from __future__ import annotations
 
 import asyncio
+import errno
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from purezmq.constants import Event
@@ -32,7 +33,7 @@ from purezmq.zmtp.zap import ZapError, ZapReply
 if TYPE_CHECKING:
     from purezmq.engine.core import SocketCore
 
-__all__ = ["FLUSH_BUDGET", "READ_CHUNK", "EngineOwner", "StreamEngine"]
+__all__ = ["FIRST_READ_CHUNK", "FLUSH_BUDGET", "READ_CHUNK", "EngineOwner", "StreamEngine"]
 
 #: Bytes asked of the transport per read: 64 KiB reads measured fastest for large
 #: payloads (ARCHITECTURE.md), and small enough to stay cache-friendly.
@@ -40,6 +41,8 @@ READ_CHUNK = 65536
 #: Payload bytes encoded per flush before yielding to the loop, so one busy pipe cannot
 #: starve other connections and the transport's pause_writing can take effect.
 FLUSH_BUDGET = 1 << 20
+#: A new connection's first read buffer (libzmq's ZMQ_IN_BATCH_SIZE default is 8 KiB).
+FIRST_READ_CHUNK = 8192
 
 
 class EngineOwner(Protocol):
@@ -86,8 +89,9 @@ class StreamEngine(asyncio.BufferedProtocol):
         self.conn: ZMTPConnection | None = None
         self.pipe: Pipe | None = None
         self.peer_address = ""
-        self._buf = bytearray(READ_CHUNK)
-        self._view = memoryview(self._buf)
+        # small at first, grown to READ_CHUNK once a read fills it: 1,000 idle
+        # connections should not hold 64 MiB of read buffers
+        self._view = memoryview(bytearray(FIRST_READ_CHUNK))
         self._flush_pending = False
         self._write_paused = False
         self._read_paused = False
@@ -104,6 +108,8 @@ class StreamEngine(asyncio.BufferedProtocol):
         self.handshake_failed = False
         #: closed by us on purpose (unbind, close): not a failed handshake
         self._closed_by_us = False
+        #: a HANDSHAKE_FAILED_* event was emitted: DISCONNECTED follows at the end
+        self._failure_reported = False
         self._linger_done: asyncio.Future[None] | None = None
         self.fd = -1
 
@@ -141,7 +147,10 @@ class StreamEngine(asyncio.BufferedProtocol):
         if conn is None or self._closed:
             return
         # the core never keeps the view, so the read buffer is handed over without a copy
-        events = conn.receive_data(self._view[:nbytes], self.loop.time())
+        view = self._view
+        events = conn.receive_data(view[:nbytes], self.loop.time())
+        if nbytes == len(view) and nbytes < READ_CHUNK:
+            self._view = memoryview(bytearray(READ_CHUNK))
         if events:
             self._handle(events)
         self._write_out()
@@ -163,12 +172,18 @@ class StreamEngine(asyncio.BufferedProtocol):
         if pipe is not None:
             pipe.on_write = _noop
             pipe.on_read = _noop
-        if self._handshaken:
-            self.core.emit(Event.DISCONNECTED, self.fd, self.owner.endpoint)
-        elif self.conn is not None and not self._closed_by_us:
+        if not self._handshaken and self.conn is not None and not self._closed_by_us:
             # the peer hung up in the middle of the handshake: how libzmq refuses a
-            # wrong CURVE key or an unknown mechanism
+            # wrong CURVE key or an unknown mechanism. libzmq reports it with the errno
+            # (ECONNRESET for a reset, EPIPE for an orderly close).
             self.handshake_failed = True
+            self._failure_reported = True
+            code = getattr(exc, "errno", None) or errno.EPIPE
+            self.core.emit(Event.HANDSHAKE_FAILED_NO_DETAIL, code, self.owner.endpoint)
+        if self._handshaken or self._failure_reported:
+            # like libzmq, every connection that ends in error (a failed handshake
+            # included) is reported as DISCONNECTED; a close of our own is not
+            self.core.emit(Event.DISCONNECTED, self.fd, self.owner.endpoint)
         self.owner.engine_stopped(self, pipe, self._reconnect)
         self.pipe = None
         if self._linger_done is not None and not self._linger_done.done():
@@ -283,6 +298,7 @@ class StreamEngine(asyncio.BufferedProtocol):
 
     def _fail(self, event: int, value: int, reconnect: bool) -> None:
         if event:
+            self._failure_reported = True
             self.core.emit(event, value, self.owner.endpoint)
         self._reconnect = reconnect
         self._write_out()  # an ERROR command the core queued must still go out
@@ -423,6 +439,42 @@ class StreamEngine(asyncio.BufferedProtocol):
         if self.transport is not None and not self.transport.is_closing():
             self.transport.abort()
 
+    def flush_blocking(self, deadline: float | None) -> None:
+        """Write everything queued for this connection now, blocking the calling thread
+        until done or ``deadline`` (``time.monotonic()``; None = no limit).
+
+        For term() on the connection's own loop, which cannot run the loop. Only a
+        selector transport exposes what it buffered; if another kind (uvloop) holds
+        unwritten bytes, nothing is written rather than writing out of order.
+        """
+        pipe, conn, transport = self.pipe, self.conn, self.transport
+        if self._closed or pipe is None or conn is None or transport is None:
+            return
+        if not conn.handshake_complete:
+            return
+        buffered = b""
+        if transport.get_write_buffer_size():
+            raw = getattr(transport, "_buffer", None)
+            if isinstance(raw, (bytes, bytearray)):
+                buffered = bytes(raw)
+            elif raw is not None:
+                buffered = b"".join(raw)  # 3.12+: a deque of memoryviews
+            else:
+                return
+        q = pipe.out_q
+        while q:
+            msg = q.popleft()
+            if type(msg) is list:
+                conn.send_message(msg)
+            elif isinstance(msg, Subscription):
+                conn.send_subscribe(msg.topic, msg.subscribe)
+            else:
+                conn.send_message(list(msg))
+        data = memoryview(buffered + b"".join(conn.take_output()))
+        if self.fd < 0 or not data:
+            return
+        _write_all(self.fd, data, deadline)
+
     def _pending_out(self) -> bool:
         pipe = self.pipe
         if pipe is not None and pipe.out_q:
@@ -458,3 +510,24 @@ class StreamEngine(asyncio.BufferedProtocol):
 
 def _noop() -> None:
     pass
+
+
+def _write_all(fd: int, data: memoryview, deadline: float | None) -> None:
+    """Write ``data`` to the non-blocking ``fd``, waiting for room until ``deadline``."""
+    import os
+    import select
+    import time
+
+    while data:
+        try:
+            n = os.write(fd, data)
+        except (BlockingIOError, InterruptedError):
+            n = 0
+        except OSError:
+            return  # the peer is gone: nothing more can be delivered
+        data = data[n:]
+        if data:
+            timeout = None if deadline is None else deadline - time.monotonic()
+            if timeout is not None and timeout <= 0:
+                return
+            select.select([], [fd], [], timeout)
