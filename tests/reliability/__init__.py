@@ -1,0 +1,1 @@
+"""Reliability tests: faults, hostile peers, scale (docs/reliability.md)."""
