@@ -9,6 +9,7 @@ Subcommands (``purezmq SUBCOMMAND --help`` for each)::
     purezmq proxy FRONT BACK        a ROUTER/DEALER (or any) proxy between two endpoints
     purezmq monitor ENDPOINT        a socket's monitor events as they happen
     purezmq keygen                  a CURVE key pair, Z85 (needs the curve extra)
+    purezmq bench                   benchmark purezmq against pyzmq (docs/performance.md)
 
 Endpoints: ``--bind`` and ``--connect`` take an endpoint each and may be repeated.
 ``proxy`` and ``monitor`` take endpoints as arguments with CZMQ's prefixes: ``@``
@@ -41,6 +42,7 @@ from contextlib import contextmanager
 from typing import IO, Any, NoReturn
 
 import purezmq as zmq
+from purezmq import benchmark
 from purezmq.constants import CLASSIC_SOCKET_TYPES
 
 __all__ = ["CliError", "format_message", "main", "parse_line"]
@@ -467,6 +469,13 @@ def _cmd_keygen(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_bench(args: argparse.Namespace) -> int:
+    try:
+        return benchmark.run(args)
+    except ValueError as e:  # a bad --workloads, --impls or --transport
+        raise _UsageError(str(e)) from None
+
+
 # ------------------------------------------------------------------- I/O helpers
 class _UsageError(Exception):
     """A usage mistake found after parsing (exit status 2)."""
@@ -682,6 +691,15 @@ def build_parser() -> argparse.ArgumentParser:
         "Print a new CURVE key pair in Z85 (exit status 2 while CURVE is not available).",
     )
     p.set_defaults(func=_cmd_keygen)
+
+    p = add(
+        "bench",
+        "benchmark purezmq against pyzmq",
+        "Measure purezmq against pyzmq in the same run (docs/performance.md). Example:\n\n"
+        "  purezmq bench --quick --check-targets",
+    )
+    benchmark.add_arguments(p)
+    p.set_defaults(func=_cmd_bench)
     return parser
 
 

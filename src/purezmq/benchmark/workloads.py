@@ -1,0 +1,560 @@
+"""The benchmark's workloads, implementations and socket roles.
+
+A measurement is one workload (PUSH/PULL, PUB/SUB or REQ/REP at one message size) run
+by one implementation (purezmq or pyzmq, blocking or asyncio) over one transport. Each
+workload is split into *roles*, one per socket: the role that binds (sink, publisher,
+replier) and the roles that connect (source, subscribers, requester). Over tcp and ipc
+every role is a process of its own; over inproc the roles are threads (blocking API)
+or tasks (asyncio API) of one process, since inproc cannot cross processes.
+
+Roles talk to whoever coordinates them through a :class:`Control`: ``ready`` (bound,
+here is the endpoint), ``primed`` (a subscriber got its first message), ``go`` (every
+subscriber is primed: start), ``stopped`` (every measuring role is done: close). The
+roles that produce messages (source, publisher, replier) close only once told to stop,
+with LINGER 0, so no measurement depends on linger semantics.
+
+Everything here runs in the child processes; nothing imports zmq or purezmq at module
+level so that the parent can plan a run without loading either.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from purezmq.benchmark.report import summarize_latencies
+
+__all__ = [
+    "IMPLS",
+    "IMPLS_BY_NAME",
+    "WORKLOADS",
+    "WORKLOADS_BY_NAME",
+    "Control",
+    "Impl",
+    "Job",
+    "Workload",
+]
+
+#: a payload that a measuring role returns: counts, seconds, microseconds
+Payload = dict[str, float]
+
+#: pacing of the publisher's priming messages and of polls for "stop" (seconds)
+_PRIME_INTERVAL = 0.001
+_STOP_POLL = 0.002
+
+
+@dataclass(frozen=True)
+class Workload:
+    """One row of the matrix: a pattern at one message size.
+
+    Attributes:
+        name: the name used by ``--workloads`` (``pushpull-256``).
+        pattern: ``pushpull``, ``pubsub`` or ``reqrep``.
+        size: message size in bytes.
+        subscribers: PUB/SUB only: how many subscriber processes.
+        calibration_n: messages (round trips) of the calibration run.
+        min_n: the smallest count a calibrated run uses.
+        max_n: the largest count a calibrated run uses (bounds time and memory).
+    """
+
+    name: str
+    pattern: str
+    size: int
+    subscribers: int = 0
+    calibration_n: int = 2000
+    min_n: int = 100
+    max_n: int = 2_000_000
+
+    @property
+    def kind(self) -> str:
+        """``throughput`` (msg/s, higher is better) or ``latency`` (us, lower is better)."""
+        return "latency" if self.pattern == "reqrep" else "throughput"
+
+    @property
+    def label(self) -> str:
+        """A human name: ``PUSH/PULL 256 B``, ``PUB/SUB 256 B x4``."""
+        pattern = {"pushpull": "PUSH/PULL", "pubsub": "PUB/SUB", "reqrep": "REQ/REP"}
+        text = f"{pattern[self.pattern]} {_size_text(self.size)}"
+        return f"{text} x{self.subscribers}" if self.subscribers else text
+
+
+def _size_text(size: int) -> str:
+    if size >= 1 << 20 and size % (1 << 20) == 0:
+        return f"{size >> 20} MiB"
+    if size >= 1 << 10 and size % (1 << 10) == 0:
+        return f"{size >> 10} KiB"
+    return f"{size} B"
+
+
+#: The issue's matrix. Calibration counts are small enough for the slowest
+#: implementation (zmq.asyncio) to finish them in well under a second.
+WORKLOADS: tuple[Workload, ...] = (
+    Workload("pushpull-16", "pushpull", 16, calibration_n=5000),
+    Workload("pushpull-256", "pushpull", 256, calibration_n=5000),
+    Workload("pushpull-4k", "pushpull", 4096, calibration_n=3000),
+    Workload("pushpull-64k", "pushpull", 65536, calibration_n=500, min_n=50, max_n=50_000),
+    Workload("pushpull-1m", "pushpull", 1 << 20, calibration_n=40, min_n=20, max_n=3000),
+    Workload("pubsub-256x1", "pubsub", 256, subscribers=1, calibration_n=3000),
+    Workload("pubsub-256x4", "pubsub", 256, subscribers=4, calibration_n=3000),
+    Workload("reqrep-16", "reqrep", 16, calibration_n=300, min_n=200, max_n=200_000),
+    Workload("reqrep-4k", "reqrep", 4096, calibration_n=300, min_n=200, max_n=200_000),
+)
+WORKLOADS_BY_NAME = {w.name: w for w in WORKLOADS}
+
+
+@dataclass(frozen=True)
+class Impl:
+    """An implementation under test.
+
+    Attributes:
+        name: the name used by ``--impls`` (``purezmq.asyncio+uvloop``).
+        library: ``purezmq`` or ``pyzmq``.
+        is_async: uses the asyncio API (both ends of every workload do).
+        loop: ``uvloop`` or ``asyncio`` (the default loop); ignored when blocking.
+        references: what the ratio compares it with: the first one measured.
+        default: part of the default matrix.
+    """
+
+    name: str
+    library: str
+    is_async: bool = False
+    loop: str = "asyncio"
+    references: tuple[str, ...] = ()
+    default: bool = True
+
+
+IMPLS: tuple[Impl, ...] = (
+    Impl("pyzmq", "pyzmq"),
+    Impl("purezmq", "purezmq", references=("pyzmq",)),
+    Impl("zmq.asyncio", "pyzmq", is_async=True),
+    Impl("purezmq.asyncio", "purezmq", is_async=True, references=("zmq.asyncio",)),
+    Impl(
+        "purezmq.asyncio+uvloop",
+        "purezmq",
+        is_async=True,
+        loop="uvloop",
+        references=("zmq.asyncio+uvloop", "zmq.asyncio"),
+    ),
+    Impl("zmq.asyncio+uvloop", "pyzmq", is_async=True, loop="uvloop", default=False),
+)
+IMPLS_BY_NAME = {i.name: i for i in IMPLS}
+
+
+@dataclass(frozen=True)
+class Job:
+    """What one measurement asks of its roles (picklable: it crosses processes).
+
+    Attributes:
+        pattern: the workload's pattern.
+        size: message size in bytes.
+        n: messages (or round trips) measured.
+        warmup: messages (round trips) before the clock starts.
+        subscribers: PUB/SUB: how many subscribers must be primed before ``go``.
+        timeout: seconds the whole measurement may take.
+    """
+
+    pattern: str
+    size: int
+    n: int
+    warmup: int
+    subscribers: int = 0
+    timeout: float = 60.0
+
+
+class Control(Protocol):
+    """A role's line to its coordinator (the parent process, or the inproc host)."""
+
+    def ready(self, endpoint: str) -> None:
+        """The binding role is bound to ``endpoint``."""
+
+    def primed(self) -> None:
+        """A subscriber received its first (priming) message."""
+
+    def go(self) -> bool:
+        """Every subscriber is primed: the publisher may start measuring."""
+
+    def stopped(self) -> bool:
+        """Every measuring role is done: producers may close."""
+
+
+# ------------------------------------------------------------------ roles
+#: Which roles each pattern has: (binding role, connecting role, which one measures).
+PATTERN_ROLES: dict[str, tuple[str, str, str]] = {
+    "pushpull": ("sink", "source", "sink"),
+    "pubsub": ("pub", "sub", "sub"),
+    "reqrep": ("rep", "req", "req"),
+}
+
+
+def connector_count(job: Job) -> int:
+    """How many connecting roles a job has (one, or one per subscriber)."""
+    return job.subscribers if job.pattern == "pubsub" else 1
+
+
+def _endpoint(sock: Any) -> str:
+    value = sock.last_endpoint
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _expired(deadline: float, what: str) -> None:
+    if time.monotonic() > deadline:
+        raise TimeoutError(f"timed out {what}")
+
+
+def _throughput(n: int, t0: float) -> Payload:
+    return {"n": float(n), "elapsed": time.perf_counter() - t0}
+
+
+def _bound(zmq: Any, ctx: Any, kind: int, endpoint: str, ctl: Control) -> Any:
+    sock = ctx.socket(kind)
+    try:
+        if kind == zmq.PUB:
+            sock.setsockopt(zmq.SNDHWM, 0)  # no drops: a fast publisher would lose messages
+        sock.bind(endpoint)
+        ctl.ready(_endpoint(sock))
+    except BaseException:
+        sock.close(linger=0)
+        raise
+    return sock
+
+
+def _connected(zmq: Any, ctx: Any, kind: int, endpoint: str) -> Any:
+    sock = ctx.socket(kind)
+    try:
+        if kind == zmq.SUB:
+            sock.setsockopt(zmq.RCVHWM, 0)
+            sock.setsockopt(zmq.SUBSCRIBE, b"")
+        sock.connect(endpoint)
+    except BaseException:
+        sock.close(linger=0)
+        raise
+    return sock
+
+
+def _wait_stop(ctl: Control, deadline: float) -> None:
+    while not ctl.stopped():
+        _expired(deadline, "waiting for the measuring side to finish")
+        time.sleep(_STOP_POLL)
+
+
+async def _await_stop(ctl: Control, deadline: float) -> None:
+    while not ctl.stopped():
+        _expired(deadline, "waiting for the measuring side to finish")
+        await asyncio.sleep(_STOP_POLL)
+
+
+def _blocking_role(
+    role: str, zmq: Any, ctx: Any, ctl: Control, endpoint: str, job: Job, deadline: float
+) -> Payload | None:
+    """Run one role with the blocking API; close its socket whatever happens."""
+    msg = b"x" * job.size
+    if role in ("sink", "pub", "rep"):
+        kind = {"sink": zmq.PULL, "pub": zmq.PUB, "rep": zmq.REP}[role]
+        sock = _bound(zmq, ctx, kind, endpoint, ctl)
+    else:
+        kind = {"source": zmq.PUSH, "sub": zmq.SUB, "req": zmq.REQ}[role]
+        sock = _connected(zmq, ctx, kind, endpoint)
+    try:
+        recv, send = sock.recv, sock.send
+        if role == "sink":
+            for _ in range(job.warmup):
+                recv()
+            t0 = time.perf_counter()
+            for _ in range(job.n):
+                recv()
+            return _throughput(job.n, t0)
+        if role == "source":
+            for _ in range(job.warmup + job.n):
+                send(msg)
+        elif role == "pub":
+            # slow joiners: prime until every subscriber has a message, then measure
+            while not ctl.go():
+                _expired(deadline, "waiting for subscribers")
+                send(b"")
+                time.sleep(_PRIME_INTERVAL)
+            for _ in range(job.n):
+                send(msg)
+        elif role == "sub":
+            recv()
+            ctl.primed()
+            while len(recv()) != job.size:
+                pass  # the rest of the priming messages (empty; job.size > 0)
+            t0 = time.perf_counter()
+            for _ in range(job.n - 1):
+                recv()
+            return _throughput(job.n - 1, t0)
+        elif role == "rep":
+            for _ in range(job.warmup + job.n):
+                send(recv())
+        else:  # req
+            for _ in range(job.warmup):
+                send(msg)
+                recv()
+            clock = time.perf_counter
+            times = []
+            for _ in range(job.n):
+                t0 = clock()
+                send(msg)
+                recv()
+                times.append(clock() - t0)
+            return summarize_latencies(times)
+        _wait_stop(ctl, deadline)
+        return None
+    finally:
+        sock.close(linger=0)
+
+
+async def _async_role(
+    role: str, zmq: Any, ctx: Any, ctl: Control, endpoint: str, job: Job, deadline: float
+) -> Payload | None:
+    """:func:`_blocking_role` with the asyncio API (both ends use it)."""
+    msg = b"x" * job.size
+    if role in ("sink", "pub", "rep"):
+        kind = {"sink": zmq.PULL, "pub": zmq.PUB, "rep": zmq.REP}[role]
+        sock = _bound(zmq, ctx, kind, endpoint, ctl)
+    else:
+        kind = {"source": zmq.PUSH, "sub": zmq.SUB, "req": zmq.REQ}[role]
+        sock = _connected(zmq, ctx, kind, endpoint)
+    try:
+        recv, send = sock.recv, sock.send
+        if role == "sink":
+            for _ in range(job.warmup):
+                await recv()
+            t0 = time.perf_counter()
+            for _ in range(job.n):
+                await recv()
+            return _throughput(job.n, t0)
+        if role == "source":
+            for _ in range(job.warmup + job.n):
+                await send(msg)
+        elif role == "pub":
+            while not ctl.go():
+                _expired(deadline, "waiting for subscribers")
+                await send(b"")
+                await asyncio.sleep(_PRIME_INTERVAL)
+            for _ in range(job.n):
+                await send(msg)
+        elif role == "sub":
+            await recv()
+            ctl.primed()
+            while len(await recv()) != job.size:
+                pass
+            t0 = time.perf_counter()
+            for _ in range(job.n - 1):
+                await recv()
+            return _throughput(job.n - 1, t0)
+        elif role == "rep":
+            for _ in range(job.warmup + job.n):
+                await send(await recv())
+        else:  # req
+            for _ in range(job.warmup):
+                await send(msg)
+                await recv()
+            clock = time.perf_counter
+            times = []
+            for _ in range(job.n):
+                t0 = clock()
+                await send(msg)
+                await recv()
+                times.append(clock() - t0)
+            return summarize_latencies(times)
+        await _await_stop(ctl, deadline)
+        return None
+    finally:
+        sock.close(linger=0)
+
+
+# ------------------------------------------------------------------ libraries
+def load(impl: Impl) -> tuple[Any, Any]:
+    """The blocking module (for constants and ``Context``) and the asyncio module."""
+    if impl.library == "purezmq":
+        import purezmq
+        import purezmq.asyncio
+
+        return purezmq, purezmq.asyncio
+    import zmq
+    import zmq.asyncio
+
+    return zmq, zmq.asyncio
+
+
+def run_coroutine(loop: str, make: Callable[[], Coroutine[Any, Any, Any]]) -> Any:
+    """Run a coroutine on a new event loop of the given kind (3.10 has no Runner)."""
+    if loop == "uvloop":
+        import uvloop
+
+        new_loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
+    else:
+        new_loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(new_loop)
+    try:
+        return new_loop.run_until_complete(make())
+    finally:
+        asyncio.set_event_loop(None)
+        new_loop.close()
+
+
+def run_role(impl: Impl, role: str, ctl: Control, endpoint: str, job: Job) -> Payload | None:
+    """Run one role in this process with its own context, terminated at the end."""
+    zmq, azmq = load(impl)
+    deadline = time.monotonic() + job.timeout
+    if not impl.is_async:
+        ctx = zmq.Context()
+        try:
+            return _blocking_role(role, zmq, ctx, ctl, endpoint, job, deadline)
+        finally:
+            ctx.term()
+
+    async def main() -> Payload | None:
+        actx = azmq.Context()
+        try:
+            return await _async_role(role, zmq, actx, ctl, endpoint, job, deadline)
+        finally:
+            actx.term()
+
+    result: Payload | None = run_coroutine(impl.loop, main)
+    return result
+
+
+# ------------------------------------------------------------------ inproc host
+class LocalControl:
+    """The coordinator of roles that share one process (inproc): flags, no messages."""
+
+    def __init__(self, subscribers: int) -> None:
+        self._lock = threading.Lock()
+        self._bound = threading.Event()
+        self._subscribers = subscribers
+        self._primed = 0
+        self._go = False
+        self._stop = False
+        self.endpoint = ""
+
+    def ready(self, endpoint: str) -> None:
+        """Record the endpoint and let the connecting roles start."""
+        self.endpoint = endpoint
+        self._bound.set()
+
+    def primed(self) -> None:
+        """Count a primed subscriber; the last one lets the publisher go."""
+        with self._lock:
+            self._primed += 1
+            self._go = self._primed >= self._subscribers
+
+    def go(self) -> bool:
+        """Every subscriber is primed."""
+        return self._go
+
+    def stopped(self) -> bool:
+        """The measuring roles are done."""
+        return self._stop
+
+    def stop(self) -> None:
+        """Tell the producing roles to close."""
+        self._stop = True
+
+    def wait_bound(self, timeout: float) -> bool:
+        """Block (threads) until the binding role has bound, at most ``timeout`` s."""
+        return self._bound.wait(timeout)
+
+    def is_bound(self) -> bool:
+        """Whether the binding role has bound (for tasks, which must not block)."""
+        return self._bound.is_set()
+
+
+def run_inproc(impl: Impl, endpoint: str, job: Job) -> list[Payload]:
+    """Run every role of ``job`` in this process over inproc; the measuring payloads."""
+    zmq, azmq = load(impl)
+    binder, connector, measuring = PATTERN_ROLES[job.pattern]
+    roles = [binder] + [connector] * connector_count(job)
+    ctl = LocalControl(job.subscribers)
+    deadline = time.monotonic() + job.timeout
+    if impl.is_async:
+        return list(
+            run_coroutine(
+                impl.loop, lambda: _inproc_tasks(azmq, zmq, roles, ctl, endpoint, job, deadline)
+            )
+        )
+    ctx = zmq.Context()
+    outcomes: list[Payload | BaseException | None] = [None] * len(roles)
+
+    def worker(i: int, role: str) -> None:
+        try:
+            outcomes[i] = _blocking_role(role, zmq, ctx, ctl, endpoint, job, deadline)
+        except BaseException as e:
+            outcomes[i] = e
+
+    threads = [
+        threading.Thread(target=worker, args=(i, r), daemon=True) for i, r in enumerate(roles)
+    ]
+    threads[0].start()
+    if not ctl.wait_bound(job.timeout):
+        raise TimeoutError("timed out waiting for the inproc bind")
+    for t in threads[1:]:
+        t.start()
+    order = [i for i, r in enumerate(roles) if r == measuring] + [
+        i for i, r in enumerate(roles) if r != measuring
+    ]
+    for i in order:
+        if roles[i] != measuring:
+            ctl.stop()
+        threads[i].join(max(0.0, deadline - time.monotonic()))
+        outcome = outcomes[i]
+        if threads[i].is_alive():
+            # a stuck thread keeps its socket: the parent kills this process
+            raise TimeoutError(f"{roles[i]} did not finish in {job.timeout:g} s")
+        if isinstance(outcome, BaseException):
+            raise outcome
+    ctx.term()
+    return [o for o in outcomes if isinstance(o, dict)]
+
+
+async def _inproc_tasks(
+    azmq: Any,
+    zmq: Any,
+    roles: list[str],
+    ctl: LocalControl,
+    endpoint: str,
+    job: Job,
+    deadline: float,
+) -> list[Payload]:
+    """The asyncio form of :func:`run_inproc`: one task per role on this loop."""
+    measuring = PATTERN_ROLES[job.pattern][2]
+    ctx = azmq.Context()
+    tasks: list[asyncio.Task[Payload | None]] = []
+    try:
+        tasks.append(
+            asyncio.ensure_future(_async_role(roles[0], zmq, ctx, ctl, endpoint, job, deadline))
+        )
+        while not ctl.is_bound():  # bounded: the binder binds before its first await
+            if tasks[0].done():
+                tasks[0].result()  # raises the binder's error
+            _expired(deadline, "waiting for the inproc bind")
+            await asyncio.sleep(0)
+        for role in roles[1:]:
+            coro = _async_role(role, zmq, ctx, ctl, endpoint, job, deadline)
+            tasks.append(asyncio.ensure_future(coro))
+        measured = [t for t, r in zip(tasks, roles, strict=True) if r == measuring]
+        await _all_or_first_error(measured, deadline)
+        ctl.stop()
+        await _all_or_first_error(tasks, deadline)
+        return [p for p in (t.result() for t in measured) if p is not None]
+    finally:
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        ctx.term()
+
+
+async def _all_or_first_error(tasks: list[asyncio.Task[Payload | None]], deadline: float) -> None:
+    """Wait for every task, raising the first error (or TimeoutError at the deadline)."""
+    timeout = max(0.0, deadline - time.monotonic())
+    done, pending = await asyncio.wait(tasks, timeout=timeout, return_when=asyncio.FIRST_EXCEPTION)
+    for t in done:
+        if not t.cancelled() and t.exception() is not None:
+            t.result()
+    if pending:
+        raise TimeoutError("timed out waiting for the inproc roles")

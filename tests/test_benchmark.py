@@ -1,0 +1,347 @@
+"""The benchmark harness (purezmq.benchmark): its logic, never anyone's speed.
+
+Statistics, ratios, tables, target checks and option parsing are tested on made-up
+numbers; the process machinery by a few tiny measurements (tens of messages) that
+check the shape of the result, failure reporting and that every child is reaped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import multiprocessing
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from purezmq import benchmark
+from purezmq.benchmark import report, runner
+from purezmq.benchmark import workloads as wl
+from purezmq.benchmark.report import Cell, Sample
+from purezmq.cli import build_parser
+from purezmq.cli import main as cli_main
+
+
+def parse(*argv: str) -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    benchmark.add_arguments(parser)
+    return parser.parse_args(list(argv))
+
+
+def cell(impl: str, workload: str = "pushpull-256", *values: float, transport: str = "tcp") -> Cell:
+    w = wl.WORKLOADS_BY_NAME[workload]
+    c = Cell(transport, w.name, w.label, w.kind, w.size, impl)
+    for v in values:
+        if w.kind == "latency":
+            c.samples.append(Sample(100, 0.01, 10_000.0, median_us=v, p99_us=2 * v))
+        else:
+            c.samples.append(Sample(1000, 1000 / v, v))
+    return c
+
+
+REFS = {i.name: i.references for i in wl.IMPLS}
+
+
+# ------------------------------------------------------------------ statistics
+def test_percentile_is_nearest_rank() -> None:
+    assert report.percentile(list(range(1, 101)), 99) == 99
+    assert report.percentile(list(range(1000, 0, -1)), 99) == 990  # unsorted input
+    assert report.percentile([5.0], 99) == 5.0
+    assert report.percentile([3, 1, 2], 50) == 2
+    assert report.percentile([3, 1, 2], 100) == 3
+
+
+@pytest.mark.parametrize("values, q", [([], 99), ([1.0], 0), ([1.0], 101)])
+def test_percentile_rejects_bad_input(values: list[float], q: float) -> None:
+    with pytest.raises(ValueError):
+        report.percentile(values, q)
+
+
+def test_summarize_latencies_in_microseconds() -> None:
+    times = [i * 1e-6 for i in range(1, 201)]  # 1..200 us
+    s = report.summarize_latencies(times)
+    assert s["n"] == 200
+    assert s["median_us"] == pytest.approx(100.5)
+    assert s["p99_us"] == pytest.approx(198)
+    assert s["elapsed"] == pytest.approx(sum(times))
+
+
+def test_sample_from_payloads_takes_the_slowest_subscriber() -> None:
+    payloads = [{"n": 1000.0, "elapsed": 0.5}, {"n": 1000.0, "elapsed": 1.0}]
+    s = Sample.from_payloads("throughput", payloads)
+    assert (s.n, s.elapsed, s.msg_s) == (1000, 1.0, 1000.0)
+    lat = {"n": 10.0, "elapsed": 0.001, "median_us": 90.0, "p99_us": 200.0}
+    s = Sample.from_payloads("latency", [lat])
+    assert (s.median_us, s.p99_us, s.msg_s) == (90.0, 200.0, pytest.approx(10_000.0))
+    with pytest.raises(ValueError):
+        Sample.from_payloads("throughput", [])
+
+
+def test_cell_reports_medians_over_runs() -> None:
+    c = cell("purezmq", "pushpull-256", 300.0, 100.0, 200.0)
+    assert c.msg_s == 200.0
+    assert c.mb_s == pytest.approx(200.0 * 256 / 1e6)
+    lat = cell("purezmq", "reqrep-16", 50.0, 70.0, 60.0, 1000.0)
+    assert lat.median_us == 65.0  # median of the per-run medians
+    assert lat.p99_us == 130.0
+    assert lat.value == 65.0
+    assert c.spread == 1.0  # (300 - 100) / 200
+    table = report.format_table([c], REFS)
+    assert table.splitlines()[-1].endswith("| 3 ±50% |")
+
+
+def test_ratio_against_the_first_measured_reference() -> None:
+    ours = cell("purezmq.asyncio+uvloop", "pushpull-256", 600.0)
+    plain = cell("zmq.asyncio", "pushpull-256", 100.0)
+    on_uvloop = cell("zmq.asyncio+uvloop", "pushpull-256", 200.0)
+    refs = REFS["purezmq.asyncio+uvloop"]
+    assert report.reference_of(ours, [ours, plain], refs) is plain
+    assert report.reference_of(ours, [ours, plain, on_uvloop], refs) is on_uvloop
+    assert report.ratio(ours, on_uvloop) == 3.0
+    other_transport = cell("zmq.asyncio", "pushpull-256", 100.0, transport="ipc")
+    assert report.reference_of(ours, [ours, other_transport], refs) is None
+    assert report.ratio(ours, None) is None
+    assert report.ratio(ours, cell("zmq.asyncio", "pushpull-256")) is None  # failed ref
+
+
+def test_latency_ratio_is_a_time_ratio() -> None:
+    ours, ref = cell("purezmq", "reqrep-16", 150.0), cell("pyzmq", "reqrep-16", 100.0)
+    assert report.ratio(ours, ref) == 1.5
+
+
+# ------------------------------------------------------------------ tables, targets
+def test_table_shape_ratios_and_failures() -> None:
+    failed = cell("purezmq.asyncio", "pushpull-256")
+    failed.errors.append("timed out after 60 s")
+    cells = [
+        cell("pyzmq", "pushpull-256", 1_000_000.0),
+        cell("purezmq", "pushpull-256", 500_000.0),
+        failed,
+        cell("pyzmq", "reqrep-16", 80.0),
+        cell("purezmq", "reqrep-16", 120.0),
+    ]
+    lines = report.format_table(cells, REFS).splitlines()
+    assert len(lines) == 2 + len(cells)
+    assert all(line.count("|") == 11 for line in lines)
+    row = {tuple(p.strip() for p in line.split("|")[2:4]): line for line in lines[2:]}
+    assert "| 1,000,000 | 256.0 |" in row[("PUSH/PULL 256 B", "pyzmq")]
+    assert "| 0.50x | pyzmq |" in row[("PUSH/PULL 256 B", "purezmq")]
+    assert "failed" in row[("PUSH/PULL 256 B", "purezmq.asyncio")]
+    assert "0 (1 failed)" in row[("PUSH/PULL 256 B", "purezmq.asyncio")]
+    assert "| 120.0 | 240.0 | 1.50x | pyzmq |" in row[("REQ/REP 16 B", "purezmq")]
+    assert "purezmq.asyncio: timed out" in report.format_errors(cells)
+
+
+def _verdicts(cells: list[Cell]) -> dict[str, tuple[float | None, str]]:
+    return {t.text: (v, verdict) for t, _, v, verdict in report.check_targets(cells)}
+
+
+def test_check_targets_met_not_met_and_not_measured() -> None:
+    cells = [
+        cell("pyzmq", "pushpull-256", 1000.0),
+        cell("purezmq", "pushpull-256", 500.0),  # exactly 0.5x: met
+        cell("pyzmq", "pushpull-16", 1000.0),
+        cell("purezmq", "pushpull-16", 499.0),
+        cell("pyzmq", "reqrep-16", 100.0),
+        cell("purezmq", "reqrep-16", 151.0),  # 1.51x the time: not met
+        cell("zmq.asyncio", "reqrep-16", 100.0),
+        cell("purezmq.asyncio", "reqrep-16", 40.0),  # 0.4x the time: met
+    ]
+    got = _verdicts(cells)
+    assert got["blocking PUSH/PULL 256 B >= 0.5x pyzmq"] == (0.5, "met")
+    assert got["blocking PUSH/PULL 16 B >= 0.5x pyzmq"] == (0.499, "NOT MET")
+    assert got["blocking REQ/REP 16 B round trip <= 1.5x pyzmq's"] == (1.51, "NOT MET")
+    assert got["asyncio REQ/REP 16 B round trip <= 0.5x zmq.asyncio's"] == (0.4, "met")
+    assert got["blocking PUSH/PULL 1 MiB >= 1.0x pyzmq"] == (None, "not measured")
+    assert len(got) == len(report.TARGETS)
+    table = report.format_targets(report.check_targets(cells))
+    assert "| blocking PUSH/PULL 16 B >= 0.5x pyzmq | tcp | >= 0.5x | 0.50x | NOT MET |" in table
+    assert "| <= 1.5x | 1.51x | NOT MET |" in table
+
+
+def test_machine_facts_name_the_machine_and_libraries() -> None:
+    facts = report.machine_facts()
+    for key in ("date", "cpu", "cores", "python", "pyzmq", "libzmq", "purezmq"):
+        assert facts[key], key
+    text = report.format_machine(facts)
+    assert f"libzmq {facts['libzmq']}" in text and facts["cpu"] in text
+
+
+# ------------------------------------------------------------------ options, plan
+def test_select_by_names_and_globs_keeps_matrix_order() -> None:
+    picked = runner.select("reqrep-*,pushpull-16", wl.WORKLOADS, wl.WORKLOADS)
+    assert [w.name for w in picked] == ["pushpull-16", "reqrep-16", "reqrep-4k"]
+    default = [i for i in wl.IMPLS if i.default]
+    assert runner.select(None, wl.IMPLS, default) == default
+    assert runner.select("all", wl.IMPLS, default) == list(wl.IMPLS)
+    assert [i.name for i in runner.select("*uvloop", wl.IMPLS, default)] == [
+        "purezmq.asyncio+uvloop",
+        "zmq.asyncio+uvloop",
+    ]
+    with pytest.raises(ValueError, match="'nope' matches nothing"):
+        runner.select("nope", wl.WORKLOADS, wl.WORKLOADS)
+
+
+def test_plan_defaults_quick_and_explicit() -> None:
+    plan = runner.build_plan(parse())
+    assert (plan.runs, plan.target_time, plan.transports) == (3, 0.5, ["tcp"])
+    assert len(plan.workloads) == 9 and "zmq.asyncio+uvloop" not in [i.name for i in plan.impls]
+    quick = runner.build_plan(parse("--quick"))
+    assert (quick.runs, quick.target_time) == (1, 0.1)
+    plan = runner.build_plan(parse("--quick", "--runs", "4", "--transport", "ipc,inproc"))
+    assert (plan.runs, plan.transports) == (4, ["ipc", "inproc"])
+    for bad in (["--transport", "udp"], ["--runs", "0"], ["--count", "1"]):
+        with pytest.raises(ValueError):
+            runner.build_plan(parse(*bad))
+
+
+def test_calibrated_count_aims_at_the_target_time_within_bounds() -> None:
+    plan = runner.build_plan(parse("--target-time", "0.5"))
+    w = wl.WORKLOADS_BY_NAME["pushpull-256"]
+    assert plan.calibrated(w, Sample(1000, 0.01, 0)) == 50_000  # 100k msg/s * 0.5 s
+    assert plan.calibrated(w, Sample(1000, 1e-9, 0)) == w.max_n
+    assert plan.calibrated(w, Sample(10, 10.0, 0)) == w.min_n
+    job = plan.job(w, 50_000)
+    assert (job.n, job.warmup, job.size, job.pattern) == (50_000, 1000, 256, "pushpull")
+
+
+def test_matrix_calibrates_then_alternates_and_survives_failures() -> None:
+    calls: list[tuple[str, int]] = []
+
+    def fake(impl: str, transport: str, endpoint: str, job: wl.Job) -> Sample:
+        calls.append((impl, job.n))
+        if impl == "zmq.asyncio" and job.n != 5000:  # calibration passes, runs fail
+            raise runner.BenchFailure("boom")
+        rate = 100_000.0 if impl == "pyzmq" else 1e9  # purezmq: faster than any bound
+        return Sample(job.n, job.n / rate, rate)
+
+    plan = runner.build_plan(
+        parse("--workloads", "pushpull-256", "--impls", "pyzmq,purezmq,zmq.asyncio", "--runs", "3")
+    )
+    cells = runner.run_matrix(plan, log=None, measure_fn=fake)
+    cal = wl.WORKLOADS_BY_NAME["pushpull-256"].calibration_n
+    assert calls[:3] == [("pyzmq", cal), ("purezmq", cal), ("zmq.asyncio", cal)]
+    order = [impl for impl, _ in calls[3:]]
+    assert order == ["pyzmq", "purezmq", "zmq.asyncio", "zmq.asyncio", "purezmq", "pyzmq"] + [
+        "pyzmq",
+        "purezmq",
+        "zmq.asyncio",
+    ]
+    counts = {impl: n for impl, n in calls[3:]}
+    # pyzmq: 100k msg/s * 0.5 s; the others: 1e9 msg/s, capped at max_n
+    assert counts == {"pyzmq": 50_000, "purezmq": 2_000_000, "zmq.asyncio": 2_000_000}
+    by_impl = {c.impl: c for c in cells}
+    assert len(by_impl["pyzmq"].samples) == 3
+    assert (by_impl["zmq.asyncio"].samples, by_impl["zmq.asyncio"].errors) == ([], ["boom"] * 3)
+
+
+def test_implementations_without_their_library_are_left_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "uvloop", None)  # None: "import uvloop" fails
+    keep, notes = runner.available_impls(wl.IMPLS)
+    assert [i.name for i in keep] == ["pyzmq", "purezmq", "zmq.asyncio", "purezmq.asyncio"]
+    assert notes == [
+        "purezmq.asyncio+uvloop skipped: uvloop is not installed",
+        "zmq.asyncio+uvloop skipped: uvloop is not installed",
+    ]
+    monkeypatch.setitem(sys.modules, "zmq", None)
+    keep, notes = runner.available_impls(wl.IMPLS)
+    assert [i.name for i in keep] == ["purezmq", "purezmq.asyncio"]
+    assert "pyzmq skipped: pyzmq is not installed" in notes
+
+
+def test_cli_has_a_bench_subcommand(capsys: pytest.CaptureFixture[str]) -> None:
+    args = build_parser().parse_args(["bench", "--quick", "--workloads", "reqrep-16"])
+    assert args.quick and args.workloads == "reqrep-16" and args.func.__name__ == "_cmd_bench"
+    assert cli_main(["bench", "--impls", "nope"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "purezmq bench: error: 'nope' matches nothing" in err[0]
+
+
+def test_missing_matplotlib_is_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from purezmq.benchmark import plot
+
+    def no_matplotlib(name: str, package: str | None = None) -> Any:
+        raise ImportError(f"No module named {name!r}")
+
+    monkeypatch.setattr(importlib, "import_module", no_matplotlib)
+    with pytest.raises(ImportError, match=r"pip install 'purezmq\[plot\]'"):
+        plot.plot([cell("pyzmq", "pushpull-256", 1.0)], {}, str(tmp_path / "x.png"), REFS)
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_plot_writes_a_png(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")  # an optional extra: purezmq[plot]
+    from purezmq.benchmark.plot import plot
+
+    cells = [
+        cell("pyzmq", "pushpull-256", 1000.0),
+        cell("purezmq", "pushpull-256", 500.0),
+        cell("pyzmq", "reqrep-16", 100.0),
+        cell("purezmq", "reqrep-16", 150.0),
+        cell("pyzmq", "pubsub-256x1", 1000.0),
+        cell("purezmq", "pubsub-256x1"),  # failed: no bar, no crash
+    ]
+    plot(cells, report.machine_facts(), str(tmp_path / "b.png"), REFS)
+    assert (tmp_path / "b.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# ------------------------------------------------------------------ real processes
+def test_smoke_run_json_and_load(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A real run with tiny counts: every cell measured, the output has the full shape."""
+    out = tmp_path / "bench.json"
+    args = parse(
+        *("--count", "20", "--runs", "1", "--quiet", "--check-targets", "--json", str(out)),
+        *("--workloads", "pushpull-256,pubsub-256x1,reqrep-16", "--impls", "pyzmq,purezmq"),
+    )
+    assert benchmark.run(args) == 0
+    text = capsys.readouterr().out
+    assert "pyzmq 27" in text and "cores" in text
+    rows = [line for line in text.splitlines() if line.startswith("| tcp |")]
+    assert len(rows) == 6
+    targets = [line for line in text.splitlines() if line.startswith(("| asyncio", "| blocking"))]
+    assert len(targets) == len(report.TARGETS)
+    # not measured: both asyncio targets, blocking 16 B and 1 MiB (workloads not run)
+    assert sum(" | not measured |" in t for t in targets) == 4
+    assert "failed" not in text
+    data = json.loads(out.read_text())
+    assert set(data) == {"machine", "settings", "cells", "targets"}
+    assert [(c["workload"], c["impl"]) for c in data["cells"]] == [
+        (w, i) for w in ("pushpull-256", "pubsub-256x1", "reqrep-16") for i in ("pyzmq", "purezmq")
+    ]
+    for c in data["cells"]:
+        (s,) = c["samples"]
+        assert s["n"] == (19 if c["workload"].startswith("pubsub") else 20)
+        assert s["elapsed"] > 0 and s["msg_s"] > 0
+        assert (s["median_us"] > 0) == c["workload"].startswith("reqrep")
+    assert benchmark.run(parse("--load", str(out))) == 0
+    loaded = capsys.readouterr().out
+    assert [line for line in loaded.splitlines() if line.startswith("| tcp |")] == rows[:6]
+    assert multiprocessing.active_children() == []
+
+
+@pytest.mark.parametrize("impl", ["purezmq", "purezmq.asyncio"])
+def test_smoke_inproc_pubsub_with_four_subscribers(impl: str) -> None:
+    job = wl.Job("pubsub", 64, n=20, warmup=2, subscribers=4, timeout=20)
+    s = runner.measure(impl, "inproc", "inproc://bench-test", job)
+    assert s.n == 19 and s.msg_s > 0
+
+
+def test_a_stuck_measurement_fails_and_its_children_are_reaped() -> None:
+    job = wl.Job("pushpull", 16, n=10**9, warmup=1, timeout=0.5)  # cannot finish in time
+    with pytest.raises(runner.BenchFailure, match="timed out"):
+        runner.measure("purezmq", "tcp", "tcp://127.0.0.1:*", job)
+    assert multiprocessing.active_children() == []
+
+
+def test_a_failing_role_is_reported_with_its_error() -> None:
+    job = wl.Job("reqrep", 16, n=10, warmup=1, timeout=10)
+    with pytest.raises(runner.BenchFailure, match="rep: ZMQError"):
+        runner.measure("purezmq", "tcp", "tcp://256.0.0.1:*", job)
+    assert multiprocessing.active_children() == []
