@@ -509,3 +509,66 @@ def test_message_received_is_a_slotted_dataclass() -> None:
     event = MessageReceived([b"x"])
     with pytest.raises(AttributeError):
         event.other = 1  # type: ignore[attr-defined]
+
+
+class _Sub:
+    """A subscription as the routing layer queues it (duck-typed by send_messages)."""
+
+    def __init__(self, topic: bytes, subscribe: bool) -> None:
+        self.topic = topic
+        self.subscribe = subscribe
+
+
+def _batch_queue() -> list[object]:
+    return [
+        [b"one"],
+        [b""],
+        [b"a", b"", b"c" * 300],
+        [b"x" * 255],
+        [b"y" * 256],
+        [b"z" * 70000],  # past ZERO_COPY_MIN_SIZE: its own piece
+        _Sub(b"topic", True),
+        _Sub(b"topic", False),
+        (b"t", b"uple"),
+    ]
+
+
+@pytest.mark.parametrize("minor", [0, 1])
+def test_send_messages_encodes_a_queue_as_send_message_would(minor: int) -> None:
+    """The engine's batched flush gives the very bytes of one call per message."""
+    from collections import deque
+
+    one = handshaken("SUB", "PUB", minor=minor)
+    for item in _batch_queue():
+        if isinstance(item, _Sub):
+            one.send_subscribe(item.topic, item.subscribe)
+        else:
+            one.send_message(list(item))  # type: ignore[call-overload]
+    batch = handshaken("SUB", "PUB", minor=minor)
+    q: deque[object] = deque(_batch_queue())
+    left = batch.send_messages(q, 1 << 30)
+    assert not q and left < 1 << 30
+    assert batch.data_to_send() == one.data_to_send()
+
+
+def test_send_messages_stops_at_the_budget_and_keeps_the_rest() -> None:
+    from collections import deque
+
+    conn = handshaken()
+    q: deque[object] = deque([b"%d" % i + b"x" * 100] for i in range(10))
+    conn.send_messages(q, 250)  # two messages of 117 budget each fit, the third starts
+    assert len(q) == 7
+    peer = handshaken("ROUTER", "DEALER")
+    got = messages(peer.receive_data(conn.data_to_send(), 0.0))
+    assert [m[0][:1] for m in got] == [b"0", b"1", b"2"]
+
+
+def test_send_messages_refuses_an_empty_message_and_before_the_handshake() -> None:
+    from collections import deque
+
+    conn = handshaken()
+    with pytest.raises(ZMQError):
+        conn.send_messages(deque([[]]), 100)
+    fresh = ZMTPConnection("DEALER", now=0.0)
+    with pytest.raises(ProtocolStateError):
+        fresh.send_messages(deque([[b"x"]]), 100)

@@ -16,11 +16,13 @@ import pickle
 import threading
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import Any, ClassVar
 
 from purezmq.constants import Errno, Flag
 from purezmq.constants import SocketOption as O
 from purezmq.context_base import ContextBase
+from purezmq.engine.core import pipe_properties
 from purezmq.engine.ioloop import IOLoop
 from purezmq.engine.waiters import FutureWaiter
 from purezmq.error import Again, ZMQError
@@ -260,6 +262,21 @@ class Socket(SocketBase):
     # ------------------------------------------------------------------ sending
     def _send_parts(self, parts: list[bytes], flags: int, result: Any = None) -> Any:
         core = self._core
+        if not self._send_futures:
+            # the per-message fast path: room in a pipe, nobody waits before us
+            loop = asyncio.get_running_loop()
+            fut = loop.create_future()
+            try:
+                sent = core.try_send(parts)
+            except Exception as exc:
+                fut.set_exception(exc)
+                return fut
+            if sent:
+                fut.set_result(result)
+                return fut
+            if flags & _NOBLOCK:
+                fut.set_exception(Again())
+                return fut
 
         def attempt() -> Any:
             # a sent message cannot be taken back: no undo
@@ -288,6 +305,16 @@ class Socket(SocketBase):
     ) -> asyncio.Future[Any]:
         """Send one frame (SNDMORE: more frames of the same message follow)."""
         loop = asyncio.get_running_loop()
+        if not flags and type(data) is bytes and copy and not self._tx and not self._send_futures:
+            # the per-message fast path: one whole bytes message, nobody waits before us
+            fut = loop.create_future()
+            try:
+                if self._core.try_send([data]):
+                    fut.set_result(None)
+                    return fut
+            except Exception as exc:
+                fut.set_exception(exc)
+                return fut
         try:
             if copy and not isinstance(data, Frame):
                 frame, tracker = to_frame_bytes(data), None
@@ -383,7 +410,32 @@ class Socket(SocketBase):
 
     def recv(self, flags: int = 0, copy: bool = True, track: bool = False) -> asyncio.Future[Any]:
         """Receive one frame (RCVMORE tells whether more frames follow)."""
+        if not self._recv_futures and not self._rx:
+            # the per-message fast path: a message is queued, nobody waits before us
+            loop = asyncio.get_running_loop()
+            try:
+                msg, pipe = self._core.try_recv_pipe()
+            except Exception as exc:
+                return _failed(loop, exc)
+            if msg is not None:
+                fut = _SocketFuture(loop=loop)
+                frame: Any = msg[0]
+                if len(msg) > 1 or not copy:
+                    props = pipe_properties(pipe)
+                    self._rx_meta[0] = props
+                    if len(msg) > 1:
+                        self._rx.extend(msg[1:])
+                    if not copy:
+                        frame = Frame._received(frame, len(msg) > 1, props)
+                    fut._pz_undo = partial(self._restore, [msg[0]], props)
+                else:
+                    fut._pz_undo = partial(self._restore_from, msg, pipe)
+                fut.set_result(frame)
+                return fut
         return self._future(lambda: self._take_frame(copy), flags, O.RCVTIMEO)  # type: ignore[no-any-return]
+
+    def _restore_from(self, frames: list[bytes], pipe: Any) -> None:
+        self._restore(frames, pipe_properties(pipe))
 
     def recv_into(self, buffer: Any, /, *, nbytes: int = 0, flags: int = 0) -> asyncio.Future[int]:
         """Receive one frame into ``buffer``; the future gives the frame's full size

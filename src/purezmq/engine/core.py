@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from purezmq.constants import SOCKET_TYPE_NAMES, Errno, Event, SocketType
 from purezmq.constants import SocketOption as O
-from purezmq.engine.context import ForkedError
+from purezmq.engine.context import _FORK_GENERATION, ForkedError
 from purezmq.engine.fdsignal import FdSignal
 from purezmq.engine.security import (
     ZapClient,
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from purezmq.engine.ioloop import IOLoop
     from purezmq.engine.waiters import Waiter
 
-__all__ = ["PATTERN_OPTIONS", "SocketCore"]
+__all__ = ["PATTERN_OPTIONS", "SocketCore", "pipe_properties"]
 
 #: Socket types whose connect-side pipe does not survive a reconnect: the peer's
 #: routing id may change with every connection (libzmq ROUTER identifies per pipe).
@@ -44,6 +44,13 @@ _SENDS_IDENTITY = frozenset({SocketType.REQ, SocketType.DEALER, SocketType.ROUTE
 
 
 _NO_PROPERTIES: dict[str, bytes] = {}
+
+
+def pipe_properties(pipe: Pipe | None) -> dict[str, bytes]:
+    """The handshake metadata of the connection behind ``pipe`` (empty if none)."""
+    peer = pipe.peer if pipe is not None else None
+    return peer.properties if peer is not None else _NO_PROPERTIES
+
 
 #: Options that select or configure the security mechanism (engine/security.py).
 _SECURITY_OPTIONS = frozenset(
@@ -287,30 +294,43 @@ class SocketCore:
 
     def try_send(self, msg: list[bytes]) -> bool:
         """Offer a whole message to the routing object; False means it would block."""
+        # the per-message path: one lock, no helper calls unless something is wrong
         with self.lock:
-            if self.closed or self.ctx.terminated or self.ctx.forked:
+            ctx = self.ctx
+            if self.closed or ctx.terminated or ctx.fork_gen != _FORK_GENERATION[0]:
                 self._raise_unusable()
             return self.routing.send(msg)
 
     def try_recv(self) -> list[bytes] | None:
         """Take one whole message, or None if none is ready."""
         with self.lock:
-            if self.closed or self.ctx.terminated or self.ctx.forked:
+            ctx = self.ctx
+            if self.closed or ctx.terminated or ctx.fork_gen != _FORK_GENERATION[0]:
                 self._raise_unusable()
             msg = self.routing.recv()
             if self.pending_detach:
                 self._reap()
             return msg
 
+    def try_recv_pipe(self) -> tuple[list[bytes] | None, Pipe | None]:
+        """Like :meth:`try_recv`, plus the pipe it came from (for its metadata), taken
+        under the same lock so another thread's recv cannot mix them up."""
+        with self.lock:
+            ctx = self.ctx
+            if self.closed or ctx.terminated or ctx.fork_gen != _FORK_GENERATION[0]:
+                self._raise_unusable()
+            routing = self.routing
+            msg = routing.recv()
+            if self.pending_detach:
+                self._reap()
+            return msg, routing.last_recv_pipe
+
     def try_recv_with_properties(self) -> tuple[list[bytes] | None, dict[str, bytes]]:
         """Like :meth:`try_recv`, plus the metadata of the connection it came from."""
-        with self.lock:
-            msg = self.try_recv()
-            if msg is None:
-                return None, _NO_PROPERTIES
-            pipe = getattr(self.routing, "last_recv_pipe", None)
-            peer = pipe.peer if pipe is not None else None
-            return msg, peer.properties if peer is not None else _NO_PROPERTIES
+        msg, pipe = self.try_recv_pipe()
+        if msg is None:
+            return None, _NO_PROPERTIES
+        return msg, pipe_properties(pipe)
 
     def last_recv_pipe(self) -> Pipe | None:
         """The pipe the last received message came from (for its metadata)."""

@@ -19,7 +19,7 @@ from purezmq.constants import Event
 from purezmq.constants import SocketOption as O
 from purezmq.engine.security import make_mechanism, zap_handler_bound
 from purezmq.error import ZMQError
-from purezmq.routing.pipe import PeerInfo, Pipe, Subscription, append_conflated
+from purezmq.routing.pipe import PeerInfo, Pipe, append_conflated
 from purezmq.zmtp.connection import ZMTPConnection
 from purezmq.zmtp.events import (
     ConnectionFailed,
@@ -350,20 +350,7 @@ class StreamEngine(asyncio.BufferedProtocol):
             return
         hwm = pipe.out_hwm
         was_full = bool(hwm) and len(q) >= hwm
-        budget = FLUSH_BUDGET
-        send_message = conn.send_message
-        popleft = q.popleft
-        while q and budget > 0:
-            msg = popleft()
-            if type(msg) is list:
-                send_message(msg)
-                for f in msg:
-                    budget -= len(f)
-                budget -= 16
-            elif isinstance(msg, Subscription):
-                conn.send_subscribe(msg.topic, msg.subscribe)
-            else:
-                send_message(list(msg))
+        conn.send_messages(q, FLUSH_BUDGET)
         self._write_out()
         if was_full or self.core.waiters:
             self.core.notify()
@@ -463,13 +450,7 @@ class StreamEngine(asyncio.BufferedProtocol):
                 return
         q = pipe.out_q
         while q:
-            msg = q.popleft()
-            if type(msg) is list:
-                conn.send_message(msg)
-            elif isinstance(msg, Subscription):
-                conn.send_subscribe(msg.topic, msg.subscribe)
-            else:
-                conn.send_message(list(msg))
+            conn.send_messages(q, FLUSH_BUDGET)
         data = memoryview(buffered + b"".join(conn.take_output()))
         if self.fd < 0 or not data:
             return

@@ -24,7 +24,9 @@ still hold a final ERROR command (a ZAP denial): flush it, then close.
 from __future__ import annotations
 
 import enum
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from purezmq.constants import SOCKET_TYPE_NAMES, Errno, ProtocolError
 from purezmq.error import ZMQError
@@ -52,8 +54,10 @@ from purezmq.zmtp.events import (
     MessageReceived,
 )
 from purezmq.zmtp.frames import (
+    _SHORT_LAST,
     FLAG_COMMAND,
     FLAG_MORE,
+    MAX_SHORT_SIZE,
     ZERO_COPY_MIN_SIZE,
     BytesLike,
     FrameDecoder,
@@ -308,6 +312,59 @@ class ZMTPConnection:
         for i, body in enumerate(frames):
             flags, wire = encode(FLAG_MORE if i < last else 0, bytes(body))
             self._queue_frame(flags, wire)
+
+    def send_messages(self, queue: deque[Any], budget: int) -> int:
+        """Encode messages taken from the front of ``queue`` until it is empty or about
+        ``budget`` payload bytes are encoded; the engine's flush in one call.
+
+        ``queue`` holds messages (lists of frames) and, for SUB/XSUB, subscription
+        objects with ``topic`` and ``subscribe`` attributes. Returns the budget left.
+
+        Raises:
+            ProtocolStateError: the handshake is not complete, or the connection closed.
+        """
+        if self._phase is not _TRAFFIC:
+            raise ProtocolStateError(f"cannot send a message in the {self._phase.value} phase")
+        popleft = queue.popleft
+        if self._wrap:
+            while queue and budget > 0:
+                msg = popleft()
+                if type(msg) is list:
+                    self.send_message(msg)
+                    for f in msg:
+                        budget -= len(f)
+                elif hasattr(msg, "topic"):
+                    self.send_subscribe(msg.topic, msg.subscribe)
+                else:
+                    self.send_message(list(msg))
+                budget -= 16
+            return budget
+        obuf, pieces = self._obuf, self._pieces
+        short_last = _SHORT_LAST
+        while queue and budget > 0:
+            msg = popleft()
+            if type(msg) is list:
+                if len(msg) == 1:
+                    body = msg[0]
+                    n = len(body)
+                    if n <= MAX_SHORT_SIZE:
+                        # the common case inlined: one short frame
+                        obuf += short_last[n]
+                        obuf += body
+                        budget -= n + 16
+                        continue
+                elif not msg:
+                    raise _einval("a message has at least one frame")
+                encode_message_into(msg, obuf, pieces)
+                for f in msg:
+                    budget -= len(f)
+                budget -= 16
+            elif hasattr(msg, "topic"):
+                self.send_subscribe(msg.topic, msg.subscribe)
+            else:
+                self.send_message(list(msg))
+                budget -= 16
+        return budget
 
     def send_subscribe(self, topic: bytes, subscribe: bool) -> None:
         """Send a subscription: a SUBSCRIBE/CANCEL command to a 3.1 peer, the message

@@ -844,3 +844,28 @@ def test_message_codec_implementations_agree(monkeypatch: pytest.MonkeyPatch, co
     _, wire2 = client.mechanism.encode_frame(0, b"x")
     (fail,) = server.receive_data(b"\x00" + bytes((len(wire2),)) + flip(wire2, 20), 0.0)
     assert isinstance(fail, ConnectionFailed) and fail.code == ProtocolError.ZMTP_CRYPTOGRAPHIC
+
+
+def test_send_messages_over_curve_delivers_a_queue_in_order() -> None:
+    """The engine's batched flush on a wrapping mechanism: every message boxed, in order,
+    subscriptions included, and the budget respected."""
+    from collections import deque
+
+    class Sub:
+        topic, subscribe = b"news", True
+
+    client, server = connected()
+    q: deque[object] = deque([[b"a"], [b"b", b"c" * 300], (b"t", b"u"), Sub(), [b"d"]])
+    client.send_messages(q, 1 << 20)
+    assert not q
+    got = server.receive_data(client.data_to_send(), 0.0)
+    assert [e.frames for e in got if isinstance(e, MessageReceived)] == [
+        [b"a"],
+        [b"b", b"c" * 300],
+        [b"t", b"u"],
+        [b"\x01news"],
+        [b"d"],
+    ]
+    q2: deque[object] = deque([[b"x" * 100]] * 5)
+    client.send_messages(q2, 150)
+    assert len(q2) == 3
