@@ -233,7 +233,9 @@ class ConnectSession:
             self._task = None
 
     def _schedule_reconnect(self) -> None:
-        if self._closed or self._terminal or self._ivl < 0:
+        if self._terminal or self._ivl < 0:
+            return
+        if self._closed and not self._lingering_with_data():
             return
         loop = self.core.io.loop
         delay = self._ivl
