@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncIterator, Iterator
 from types import ModuleType
 from typing import Any
@@ -232,6 +233,19 @@ async def test_term_on_the_loop_delivers_what_close_left_queued(
 ) -> None:
     """``sock.close(); ctx.term()`` inside a coroutine: the loop cannot run the linger,
     so term() writes the queued messages itself (they were lost before)."""
+    await _term_on_the_loop_delivers(transport, tmp_path)
+
+
+@pytest.mark.parametrize("transport", ["tcp", "ipc"])
+def test_term_on_a_uvloop_loop_delivers_what_close_left_queued(
+    transport: str, tmp_path: Any
+) -> None:
+    """The same on uvloop, whose transports do not expose what they buffer."""
+    uvloop = pytest.importorskip("uvloop")
+    uvloop.run(_term_on_the_loop_delivers(transport, tmp_path))
+
+
+async def _term_on_the_loop_delivers(transport: str, tmp_path: Any) -> None:
     import purezmq
     import purezmq.asyncio
 
@@ -245,13 +259,22 @@ async def test_term_on_the_loop_delivers_what_close_left_queued(
     try:
         await push.send(b"first")
         assert await asyncio.to_thread(pull.recv) == b"first"  # handshake done
+        pull.rcvhwm = 1  # the reader's I/O thread stops reading: the buffers fill up
         body = b"x" * 65536
-        for i in range(50):  # 3 MiB: more than the kernel buffers take at once
+        n = 150
+        for i in range(n):
             await push.send(b"%d" % i + body)
+        # flush what fits into the kernel and the transport's buffer, as a running
+        # program would have, before closing
+        for _ in range(20):
+            await asyncio.sleep(0)
+        got: list[bytes] = []
+        reader = threading.Thread(target=lambda: got.extend(pull.recv() for _ in range(n)))
+        reader.start()
         push.close()  # default LINGER: -1
         actx.term()  # on this loop's own thread: nothing else can flush
-        got = [pull.recv() for _ in range(50)]
-        assert [g[: -len(body)] for g in got] == [b"%d" % i for i in range(50)]
+        reader.join(10)
+        assert [g[: -len(body)] for g in got] == [b"%d" % i for i in range(n)]
     finally:
         pull.close(0)
         sync_ctx.term()

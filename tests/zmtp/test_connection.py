@@ -572,3 +572,60 @@ def test_send_messages_refuses_an_empty_message_and_before_the_handshake() -> No
     fresh = ZMTPConnection("DEALER", now=0.0)
     with pytest.raises(ProtocolStateError):
         fresh.send_messages(deque([[b"x"]]), 100)
+
+
+def _wire_traffic() -> bytes:
+    ping = encode_command_frame(b"\x04PING\x00\x00ctx")
+    sub = encode_command_frame(b"\x09SUBSCRIBE" + b"news")
+    cancel = encode_command_frame(b"\x06CANCEL" + b"old")
+    return (
+        encode_message([b"a"])
+        + ping
+        + encode_message([b"b", b"", b"c" * 300])
+        + sub
+        + cancel
+        + encode_message([b"d"])
+    )
+
+
+def test_receive_into_gives_what_receive_data_gives_at_every_chunking() -> None:
+    """The engine's read path: the same messages (subscriptions included) in the same
+    order as the events of receive_data, and the same output (PONG), at any chunking."""
+    reference = handshaken("PUB", "SUB")
+    want = messages(reference.receive_data(_wire_traffic(), 0.0))
+    want_out = reference.data_to_send()
+    assert want == [[b"a"], [b"b", b"", b"c" * 300], [b"\x01news"], [b"\x00old"], [b"d"]]
+
+    def run(chunks: list[bytes]) -> None:
+        conn = handshaken("PUB", "SUB")
+        out: list[list[bytes]] = []
+        for chunk in chunks:
+            assert conn.receive_into(chunk, 0.0, out) == []
+        assert out == want
+        assert conn.data_to_send() == want_out
+
+    for_each_chunking(_wire_traffic(), run)
+
+
+def test_receive_into_during_the_handshake_returns_events_first() -> None:
+    conn = ZMTPConnection("DEALER", now=0.0)
+    out: list[list[bytes]] = []
+    events = conn.receive_into(
+        greeting() + peer_ready("ROUTER") + encode_message([b"early"]), 0.0, out
+    )
+    assert [type(e) for e in events] == [HandshakeComplete]
+    assert out == [[b"early"]]
+
+
+def test_receive_into_keeps_messages_before_a_failure() -> None:
+    conn = handshaken(max_msg_size=100)
+    out: list[list[bytes]] = []
+    events = conn.receive_into(encode_message([b"ok"]) + encode_message([b"x" * 101]), 0.0, out)
+    assert out == [[b"ok"]]
+    assert [type(e) for e in events] == [ConnectionFailed]
+    bad_cmd = handshaken()
+    out = []
+    events = bad_cmd.receive_into(encode_message([b"ok"]) + b"\x04\x00", 0.0, out)
+    assert out == [[b"ok"]] and [type(e) for e in events] == [ConnectionFailed]
+    assert bad_cmd.receive_into(encode_message([b"late"]), 0.0, out) == []
+    assert out == [[b"ok"]]

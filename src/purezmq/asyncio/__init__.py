@@ -99,6 +99,17 @@ class _Wake:
         self._thread_id = threading.get_ident()
         self.timer: asyncio.TimerHandle | None = None
 
+    def wake_now(self) -> None:
+        """Attempt at once if on the future's loop thread, else as :meth:`wake`.
+
+        Only for callers outside any socket operation (the engine's read callback): an
+        attempt from inside one (an inproc peer's send) could re-enter its routing.
+        """
+        if threading.get_ident() == self._thread_id and not self._scheduled:
+            self.check()
+        else:
+            self.wake()
+
     def wake(self) -> None:
         """Schedule :meth:`check` on the future's loop, at most once per turn."""
         if self._scheduled or self._fut.done():
@@ -197,6 +208,7 @@ class Socket(SocketBase):
         flags: int,
         timeout_opt: int,
         restore: Callable[[Any], None] | None = None,
+        tried: bool = False,
     ) -> Any:
         """A future for ``attempt()``: done at once if it succeeds now, else resolved
         by a waiter callback on this loop when the socket's state changes.
@@ -212,7 +224,7 @@ class Socket(SocketBase):
         loop = asyncio.get_running_loop()
         fut = _SocketFuture(loop=loop)
         queue = self._recv_futures if timeout_opt == O.RCVTIMEO else self._send_futures
-        if not queue:
+        if not queue and not tried:
             try:
                 got = attempt()
             except Exception as exc:
@@ -253,9 +265,12 @@ class Socket(SocketBase):
         fut.add_done_callback(cleanup)
         if timeout_ms >= 0:
             waiter.timer = loop.call_later(timeout_ms / 1000.0, timed_out)
-        if not core.io.in_loop_thread():
-            # the I/O runs on another thread: it may have changed the state between the
-            # attempt and add_waiter, a wake-up this waiter did not get
+        # Another thread (the I/O thread, or an inproc peer's) may have changed the
+        # state between the last attempt and add_waiter, a wake-up this waiter did
+        # not get: attempt once more now that it is registered.
+        if threading.get_ident() == waiter._thread_id:
+            waiter.check()
+        else:
             waiter.wake()
         return fut
 
@@ -277,12 +292,15 @@ class Socket(SocketBase):
             if flags & _NOBLOCK:
                 fut.set_exception(Again())
                 return fut
+            tried = True
+        else:
+            tried = False
 
         def attempt() -> Any:
             # a sent message cannot be taken back: no undo
             return (result, None) if core.try_send(parts) else _NOTHING
 
-        return self._future(attempt, flags, O.SNDTIMEO)
+        return self._future(attempt, flags, O.SNDTIMEO, tried=tried)
 
     def send_multipart(
         self,
@@ -432,6 +450,7 @@ class Socket(SocketBase):
                     fut._pz_undo = partial(self._restore_from, msg, pipe)
                 fut.set_result(frame)
                 return fut
+            return self._future(lambda: self._take_frame(copy), flags, O.RCVTIMEO, tried=True)  # type: ignore[no-any-return]
         return self._future(lambda: self._take_frame(copy), flags, O.RCVTIMEO)  # type: ignore[no-any-return]
 
     def _restore_from(self, frames: list[bytes], pipe: Any) -> None:

@@ -260,6 +260,18 @@ class SocketCore:
             for w in tuple(self.waiters):
                 w.wake()
 
+    def notify_from_io(self) -> None:
+        """:meth:`notify` for the engine's own callbacks (no socket operation under
+        way): a waiter on this very thread may complete at once (``wake_now``) instead
+        of in a later loop turn."""
+        if self.waiters:
+            for w in tuple(self.waiters):
+                now = getattr(w, "wake_now", None)
+                if now is not None:
+                    now()
+                else:
+                    w.wake()
+
     def wake_io(self) -> None:
         """Ask every pipe's writer side to flush (after routing wrote outside send)."""
         for pipe in self.routing_pipes():

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+from collections import deque
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from purezmq.constants import Event
@@ -93,6 +94,9 @@ class StreamEngine(asyncio.BufferedProtocol):
         # connections should not hold 64 MiB of read buffers
         self._view = memoryview(bytearray(FIRST_READ_CHUNK))
         self._flush_pending = False
+        #: the last chunks written to the transport, at least what it still buffers
+        self._tail: deque[bytes] = deque()
+        self._tail_size = 0
         self._write_paused = False
         self._read_paused = False
         self._resume_pending = False
@@ -148,11 +152,14 @@ class StreamEngine(asyncio.BufferedProtocol):
             return
         # the core never keeps the view, so the read buffer is handed over without a copy
         view = self._view
-        events = conn.receive_data(view[:nbytes], self.loop.time())
+        msgs: list[list[bytes]] = []
+        events = conn.receive_into(view[:nbytes], self.loop.time(), msgs)
         if nbytes == len(view) and nbytes < READ_CHUNK:
             self._view = memoryview(bytearray(READ_CHUNK))
         if events:
-            self._handle(events)
+            self._handle(events)  # a handshake completes before its first message
+        if msgs:
+            self._deliver(msgs)
         self._write_out()
         self._arm_timer()
 
@@ -243,6 +250,24 @@ class StreamEngine(asyncio.BufferedProtocol):
                 break
         if got:
             self.core.notify()
+
+    def _deliver(self, msgs: list[list[bytes]]) -> None:
+        """Queue the messages of one read for the socket (one extend, one wake-up)."""
+        pipe = self.pipe
+        if pipe is None:
+            return
+        q = pipe.in_q
+        if pipe.conflate:
+            for m in msgs:
+                append_conflated(q, m)  # type: ignore[arg-type]
+        else:
+            q.extend(msgs)
+        hwm = pipe.in_hwm
+        # RCVHWM: stop reading (TCP back-pressure); like the per-message check before,
+        # what one read already brought is queued rather than lost
+        if hwm and len(q) >= hwm and not self._read_paused:
+            self._pause_reading()
+        self.core.notify_from_io()
 
     def _handshake_complete(self, ev: HandshakeComplete) -> None:
         peer = PeerInfo(ev.socket_type, ev.identity, dict(ev.properties), ev.minor_version)
@@ -352,7 +377,8 @@ class StreamEngine(asyncio.BufferedProtocol):
         was_full = bool(hwm) and len(q) >= hwm
         conn.send_messages(q, FLUSH_BUDGET)
         self._write_out()
-        if was_full or self.core.waiters:
+        if was_full:
+            # room again: wake blocked senders (with room before, nothing changed)
             self.core.notify()
         if q and not self._write_paused:
             self._schedule_flush()
@@ -369,6 +395,19 @@ class StreamEngine(asyncio.BufferedProtocol):
                 transport.write(chunks[0])
             else:
                 transport.writelines(chunks)
+            # Remember what the transport still holds (the tail of what we wrote), so
+            # flush_blocking can write it itself; no transport exposes its buffer.
+            pending = transport.get_write_buffer_size()
+            tail = self._tail
+            if pending:
+                tail.extend(chunks)
+                size = self._tail_size + sum(map(len, chunks))
+                while len(tail) > 1 and size - len(tail[0]) >= pending:
+                    size -= len(tail.popleft())
+                self._tail_size = size
+            elif tail:
+                tail.clear()
+                self._tail_size = 0
 
     # ------------------------------------------------------------ timers
     def _arm_timer(self) -> None:
@@ -430,24 +469,16 @@ class StreamEngine(asyncio.BufferedProtocol):
         """Write everything queued for this connection now, blocking the calling thread
         until done or ``deadline`` (``time.monotonic()``; None = no limit).
 
-        For term() on the connection's own loop, which cannot run the loop. Only a
-        selector transport exposes what it buffered; if another kind (uvloop) holds
-        unwritten bytes, nothing is written rather than writing out of order.
+        For term() on the connection's own loop, which cannot run the loop. What the
+        transport still buffers is known from the tail kept by :meth:`_write_out`.
         """
         pipe, conn, transport = self.pipe, self.conn, self.transport
         if self._closed or pipe is None or conn is None or transport is None:
             return
         if not conn.handshake_complete:
             return
-        buffered = b""
-        if transport.get_write_buffer_size():
-            raw = getattr(transport, "_buffer", None)
-            if isinstance(raw, (bytes, bytearray)):
-                buffered = bytes(raw)
-            elif raw is not None:
-                buffered = b"".join(raw)  # 3.12+: a deque of memoryviews
-            else:
-                return
+        pending = transport.get_write_buffer_size()
+        buffered = b"".join(self._tail)[-pending:] if pending else b""
         q = pipe.out_q
         while q:
             conn.send_messages(q, FLUSH_BUDGET)

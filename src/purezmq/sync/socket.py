@@ -18,6 +18,7 @@ from typing import Any
 
 from purezmq.constants import Errno, Flag
 from purezmq.constants import SocketOption as O
+from purezmq.engine.core import pipe_properties
 from purezmq.engine.waiters import ThreadWaiter
 from purezmq.error import Again, ZMQError
 from purezmq.message import Frame, MessageTracker
@@ -106,6 +107,14 @@ class Socket(SocketBase):
             None for a copied send; for a Frame or ``copy=False``, a
             :class:`MessageTracker` (or None when not tracking), by pyzmq's rules.
         """
+        if type(data) is bytes and copy and not flags and not self._tx:
+            # the per-message fast path: a whole one-frame message with room to go
+            if routing_id is not None or group is not None:
+                raise ZMQError(Errno.ENOTSUP, "routing_id/group are for draft sockets")
+            msg = [data]
+            if not self._core.try_send(msg):
+                self._wait_send(msg, 0)
+            return None
         if routing_id is not None or group is not None:
             raise ZMQError(Errno.ENOTSUP, "routing_id/group are for draft sockets")
         if copy and type(data) is bytes:
@@ -216,7 +225,14 @@ class Socket(SocketBase):
         """
         rx = self._rx
         if not rx:
-            msg, props = self._wait_recv(flags)
+            # the per-message fast path: a message is queued
+            msg, pipe = self._core.try_recv_pipe()
+            if msg is None:
+                msg, props = self._wait_recv(flags)
+            elif copy and len(msg) == 1:
+                return msg[0]
+            else:
+                props = pipe_properties(pipe)
             if copy and len(msg) == 1:
                 return msg[0]
             self._rx_meta[0] = props

@@ -146,6 +146,7 @@ class ZMTPConnection:
         "_ping",
         "_routing_id",
         "_rx_parts",
+        "_sink_events",
         "_socket_type",
         "_timers",
         "_wrap",
@@ -197,6 +198,8 @@ class ZMTPConnection:
         self._phase = _GREETING
         self._peer_minor: int | None = None
         self._rx_parts: list[bytes] = []
+        #: where :meth:`receive_into` collects the events of its commands
+        self._sink_events: list[Event] = []
 
         limit = MAX_HANDSHAKE_COMMAND_SIZE
         if 0 <= max_msg_size < limit:
@@ -419,6 +422,42 @@ class ZMTPConnection:
         if self._phase is _TRAFFIC:
             self._receive_traffic(data, events)
         return events
+
+    def receive_into(self, data: BytesLike, now: float, out: list[list[bytes]]) -> list[Event]:
+        """Like :meth:`receive_data`, but every received message is appended to ``out``
+        as its list of frames instead of being returned as a MessageReceived event.
+
+        The engine's read path: no event object per message. The other events are
+        returned; all of them precede the messages in ``out`` except a terminal one
+        (ConnectionFailed, ErrorReceived), which follows them.
+        """
+        if self._phase is _TRAFFIC and not self._wrap and data:
+            self._now = now
+            self._timers.data_received()
+            events: list[Event] = []
+            self._sink_events = events
+            try:
+                self._decoder.read_messages(data, out, None, self._on_command_into)
+            except FrameError as exc:
+                self._fail(exc.reason, exc.code, events)
+            return events
+        rest: list[Event] = []
+        for ev in self.receive_data(data, now):
+            if type(ev) is MessageReceived:
+                out.append(ev.frames)
+            else:
+                rest.append(ev)
+        return rest
+
+    def _on_command_into(self, body: bytes, out: list[list[bytes]]) -> bool:
+        """:meth:`_on_command` for :meth:`receive_into`: subscriptions are messages."""
+        if body.startswith(_SUBSCRIBE):
+            out.append([b"\x01" + body[10:]])
+            return True
+        if body.startswith(_CANCEL):
+            out.append([b"\x00" + body[7:]])
+            return True
+        return self._on_command(body, self._sink_events)
 
     def _receive_greeting(self, data: BytesLike, events: list[Event]) -> BytesLike:
         greeting = self._greeting

@@ -306,13 +306,14 @@ class FrameDecoder:
         self,
         data: BytesLike,
         out: list[_T],
-        make_message: Callable[[list[bytes]], _T],
+        make_message: Callable[[list[bytes]], _T] | None,
         on_command: Callable[[bytes, list[_T]], bool],
     ) -> None:
         """Buffer ``data``, then consume every complete frame: the traffic fast path.
 
         Message frames are collected until a frame without MORE and the whole message is
-        appended to ``out`` as ``make_message(frames)``. A command frame (MORE on a
+        appended to ``out`` as ``make_message(frames)`` (the frames list itself if
+        ``make_message`` is None). A command frame (MORE on a
         command is ignored) is passed to ``on_command(body, out)`` at its place in the
         stream; if that returns False, parsing stops (the caller failed the connection).
 
@@ -359,7 +360,7 @@ class FrameDecoder:
                     continue
                 parts.append(mv[start:stop].tobytes())
                 if not flags & FLAG_MORE:
-                    out.append(make_message(parts))
+                    out.append(parts if make_message is None else make_message(parts))  # type: ignore[arg-type]
                     parts = []
             self._parts = parts
             if src is not buf and pos < end:
