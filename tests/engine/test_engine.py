@@ -342,3 +342,38 @@ def test_subscription_reaches_connecting_pub_without_polling(
     assert got is not None
     sub.disable_monitor()
     zmon.close(0)
+
+
+def test_direct_writes_and_their_leftovers_keep_the_stream_in_order(
+    ctx: purezmq.Context, zctx: _TrackingContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An idle connection is written by the sending thread itself; what the kernel does
+    not take goes out through the loop before anything newer, and close() flushes it."""
+    from purezmq.engine import stream
+
+    taken: list[bool] = []
+    real = stream.StreamEngine._direct_write
+
+    def spy(self: stream.StreamEngine, now: float) -> bool:
+        done = real(self, now)
+        taken.append(done)
+        return done
+
+    monkeypatch.setattr(stream.StreamEngine, "_direct_write", spy)
+    pull = zctx.socket(zmq.PULL)
+    pull.rcvtimeo = 5000
+    port = pull.bind_to_random_port("tcp://127.0.0.1")
+    push = ctx.socket(purezmq.PUSH)
+    push.connect(f"tcp://127.0.0.1:{port}")
+    push.send(b"hello")  # goes out with the handshake
+    assert pull.recv() == b"hello"
+    push.send(b"idle")  # the connection is idle now: written by this thread
+    assert pull.recv() == b"idle"
+    big = bytes(range(256)) * (32 * 1024)  # 8 MiB: more than the kernel takes at once
+    sent = [b"a" + big, b"b", b"c", b"d" + big, b"e"]
+    for m in sent:
+        push.send(m)
+    push.close(linger=-1)  # the leftover of a direct write is part of the linger
+    assert [pull.recv() for _ in sent] == sent
+    assert True in taken  # the idle sends were written by this thread
+    assert False in taken  # and a partial write was handed to the loop

@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import os
+import threading
+import time
 from collections import deque
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
@@ -34,7 +37,14 @@ from purezmq.zmtp.zap import ZapError, ZapReply
 if TYPE_CHECKING:
     from purezmq.engine.core import SocketCore
 
-__all__ = ["FIRST_READ_CHUNK", "FLUSH_BUDGET", "READ_CHUNK", "EngineOwner", "StreamEngine"]
+__all__ = [
+    "DIRECT_WRITE_GAP",
+    "FIRST_READ_CHUNK",
+    "FLUSH_BUDGET",
+    "READ_CHUNK",
+    "EngineOwner",
+    "StreamEngine",
+]
 
 #: Bytes asked of the transport per read: 64 KiB reads measured fastest for large
 #: payloads (ARCHITECTURE.md), and small enough to stay cache-friendly.
@@ -44,6 +54,10 @@ READ_CHUNK = 65536
 FLUSH_BUDGET = 1 << 20
 #: A new connection's first read buffer (libzmq's ZMQ_IN_BATCH_SIZE default is 8 KiB).
 FIRST_READ_CHUNK = 8192
+#: A send arriving this long (seconds) after the connection's last write is written at
+#: once by the calling thread; closer ones are left to the loop, which batches them
+#: into one write per turn (a stream of messages costs one syscall per batch).
+DIRECT_WRITE_GAP = 50e-6
 
 
 class EngineOwner(Protocol):
@@ -94,6 +108,15 @@ class StreamEngine(asyncio.BufferedProtocol):
         # connections should not hold 64 MiB of read buffers
         self._view = memoryview(bytearray(FIRST_READ_CHUNK))
         self._flush_pending = False
+        #: held by whoever encodes or writes: the loop's callbacks, or a calling thread
+        #: writing directly (_on_write); re-entrant for the callbacks' nested calls
+        self._wlock = threading.RLock()
+        #: >0 while a loop callback of this engine runs (holding _wlock)
+        self._busy = 0
+        #: time.monotonic() of the last write to the transport
+        self._last_write = 0.0
+        #: what a direct write left unwritten, for the loop to write before anything else
+        self._leftover: deque[memoryview] = deque()
         #: the last chunks written to the transport, at least what it still buffers
         self._tail: deque[bytes] = deque()
         self._tail_size = 0
@@ -137,6 +160,14 @@ class StreamEngine(asyncio.BufferedProtocol):
             self.peer_address = str(peer[0])
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        with self._wlock:  # a calling thread may be writing (_on_write)
+            self._busy += 1
+            try:
+                self._connection_made_locked(transport)
+            finally:
+                self._busy -= 1
+
+    def _connection_made_locked(self, transport: asyncio.BaseTransport) -> None:
         self._adopt_transport(transport)
         self.conn = make_connection(self.core, self.loop.time())
         self.owner.engine_started(self)
@@ -147,6 +178,14 @@ class StreamEngine(asyncio.BufferedProtocol):
         return self._view
 
     def buffer_updated(self, nbytes: int) -> None:
+        with self._wlock:  # a calling thread may be writing (_on_write)
+            self._busy += 1
+            try:
+                self._buffer_updated_locked(nbytes)
+            finally:
+                self._busy -= 1
+
+    def _buffer_updated_locked(self, nbytes: int) -> None:
         conn = self.conn
         if conn is None or self._closed:
             return
@@ -167,6 +206,14 @@ class StreamEngine(asyncio.BufferedProtocol):
         return False  # close the transport
 
     def connection_lost(self, exc: Exception | None) -> None:
+        with self._wlock:  # a calling thread may be writing (_on_write)
+            self._busy += 1
+            try:
+                self._connection_lost_locked(exc)
+            finally:
+                self._busy -= 1
+
+    def _connection_lost_locked(self, exc: Exception | None) -> None:
         self._closed = True
         if self._zap_cancel is not None:
             self._zap_cancel()
@@ -281,7 +328,7 @@ class StreamEngine(asyncio.BufferedProtocol):
             return
         self.pipe = pipe
         self._handshaken = True
-        pipe.on_write = self._schedule_flush_threadsafe
+        pipe.on_write = self._on_write
         pipe.on_read = self._on_pipe_read
         pipe.on_close = self.close_threadsafe
         self.core.emit(Event.HANDSHAKE_SUCCEEDED, 0, self.owner.endpoint)
@@ -304,6 +351,14 @@ class StreamEngine(asyncio.BufferedProtocol):
     _zap_cancel: Any = None
 
     def _zap_replied(self, reply: ZapReply | ZapError) -> None:
+        with self._wlock:  # a calling thread may be writing (_on_write)
+            self._busy += 1
+            try:
+                self._zap_replied_locked(reply)
+            finally:
+                self._busy -= 1
+
+    def _zap_replied_locked(self, reply: ZapReply | ZapError) -> None:
         self._zap_cancel = None
         conn = self.conn
         if conn is None or self._closed:
@@ -350,6 +405,60 @@ class StreamEngine(asyncio.BufferedProtocol):
             self.transport.resume_reading()
 
     # ------------------------------------------------------------ writing
+    def _on_write(self) -> None:
+        # pipe.on_write: called by the socket, from any thread, once per message
+        if self._flush_pending:
+            return
+        now = time.monotonic()
+        if now - self._last_write >= DIRECT_WRITE_GAP and self._direct_write(now):
+            return
+        self._schedule_flush_threadsafe()
+
+    def _direct_write(self, now: float) -> bool:
+        """Write what the socket queued right here, in the calling thread, when the
+        connection is idle: no hand-off to the loop, so no thread wake-up on the way out
+        (ARCHITECTURE.md: I/O in the calling thread when idle). False: the loop must
+        flush (busy, paused, or the kernel did not take everything)."""
+        if not self._wlock.acquire(False):
+            return False  # the loop is reading or writing this connection right now
+        try:
+            if self._busy:
+                return False  # called back from inside our own callback: let it finish
+            pipe, conn, transport = self.pipe, self.conn, self.transport
+            if (
+                pipe is None
+                or conn is None
+                or transport is None
+                or self._closed
+                or self._write_paused
+                or self._leftover
+                or self._lingering
+                or self.fd < 0
+                or not conn.handshake_complete
+                or transport.get_write_buffer_size()
+            ):
+                return False
+            conn.send_messages(pipe.out_q, FLUSH_BUDGET)
+            chunks = conn.take_output()
+            if not chunks:
+                return not pipe.out_q
+            data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+            try:
+                n = os.write(self.fd, data)
+            except (BlockingIOError, InterruptedError):
+                n = 0
+            except OSError:
+                # the peer is gone: the loop sees it on its side and closes; what is
+                # left is dropped with the connection, as on the loop's own writes
+                return True
+            self._last_write = now
+            if n < len(data):
+                self._leftover.append(memoryview(data)[n:])
+                return False
+            return not pipe.out_q
+        finally:
+            self._wlock.release()
+
     def _schedule_flush_threadsafe(self) -> None:
         # pipe.on_write: called by the socket, from any thread, once per message
         if not self._flush_pending:
@@ -362,6 +471,14 @@ class StreamEngine(asyncio.BufferedProtocol):
             self.loop.call_soon(self._flush)
 
     def _flush(self) -> None:
+        with self._wlock:  # a calling thread may be writing (_on_write)
+            self._busy += 1
+            try:
+                self._flush_locked()
+            finally:
+                self._busy -= 1
+
+    def _flush_locked(self) -> None:
         self._flush_pending = False
         pipe, conn = self.pipe, self.conn
         if pipe is None or conn is None or self._closed or not conn.handshake_complete:
@@ -370,6 +487,8 @@ class StreamEngine(asyncio.BufferedProtocol):
             return
         q = pipe.out_q
         if not q:
+            if self._leftover:
+                self._write_out()
             if self._lingering:
                 self._linger_check()
             return
@@ -390,7 +509,12 @@ class StreamEngine(asyncio.BufferedProtocol):
         if conn is None or transport is None or self._closed:
             return
         chunks = conn.take_output()
+        if self._leftover:
+            # bytes a direct write could not finish go out before anything newer
+            chunks[:0] = self._leftover  # type: ignore[assignment]
+            self._leftover.clear()
         if chunks:
+            self._last_write = time.monotonic()
             if len(chunks) == 1:
                 transport.write(chunks[0])
             else:
@@ -425,6 +549,14 @@ class StreamEngine(asyncio.BufferedProtocol):
             self._timer = self.loop.call_at(at, self._on_timer)
 
     def _on_timer(self) -> None:
+        with self._wlock:  # a calling thread may be writing (_on_write)
+            self._busy += 1
+            try:
+                self._on_timer_locked()
+            finally:
+                self._busy -= 1
+
+    def _on_timer_locked(self) -> None:
         due = self._timer_at
         self._timer = None
         self._timer_at = None
@@ -446,7 +578,10 @@ class StreamEngine(asyncio.BufferedProtocol):
         """Close the connection now (buffered bytes are still written)."""
         if self._closed:
             return
-        self._closed = True
+        with self._wlock:
+            if self._leftover:
+                self._write_out()  # a direct write's rest belongs to what close() flushes
+            self._closed = True
         self._closed_by_us = True
         if self._timer is not None:
             self._timer.cancel()
@@ -460,7 +595,8 @@ class StreamEngine(asyncio.BufferedProtocol):
 
     def abort(self) -> None:
         """Drop the connection at once, discarding buffered bytes."""
-        self._closed = True
+        with self._wlock:
+            self._closed = True
         self._closed_by_us = True
         if self.transport is not None and not self.transport.is_closing():
             self.transport.abort()
@@ -479,6 +615,8 @@ class StreamEngine(asyncio.BufferedProtocol):
             return
         pending = transport.get_write_buffer_size()
         buffered = b"".join(self._tail)[-pending:] if pending else b""
+        buffered += b"".join(self._leftover)  # a direct write's rest, never older
+        self._leftover.clear()
         q = pipe.out_q
         while q:
             conn.send_messages(q, FLUSH_BUDGET)
@@ -489,7 +627,7 @@ class StreamEngine(asyncio.BufferedProtocol):
 
     def _pending_out(self) -> bool:
         pipe = self.pipe
-        if pipe is not None and pipe.out_q:
+        if (pipe is not None and pipe.out_q) or self._leftover:
             return True
         return self.transport is not None and self.transport.get_write_buffer_size() > 0
 
