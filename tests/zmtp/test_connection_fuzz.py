@@ -97,3 +97,32 @@ def test_fuzz_traffic_after_a_valid_handshake(data: bytes, cuts: list[int], mino
     events = check(conn, split_at(greeting(minor=minor) + peer_ready("SUB") + data, cuts))
     assert isinstance(events[0], HandshakeComplete)
     assert events[0].minor_version == minor
+
+
+@settings(max_examples=250, deadline=None)
+@given(data=stream_st, cuts=cuts_st, minor=st.sampled_from([0, 1]))
+def test_fuzz_receive_into_agrees_with_receive_data(
+    data: bytes, cuts: list[int], minor: int
+) -> None:
+    """The engine's read path (messages appended to a list) gives the same messages,
+    the same other events, in the same order, and the same output as receive_data."""
+    wire = greeting(minor=minor) + peer_ready("SUB") + data
+    chunks = split_at(wire, cuts)
+    ref = ZMTPConnection("XPUB", heartbeat_ivl=0.5, max_msg_size=250)
+    sink = ZMTPConnection("XPUB", heartbeat_ivl=0.5, max_msg_size=250)
+    want_msgs: list[list[bytes]] = []
+    want_other: list[Event] = []
+    got_msgs: list[list[bytes]] = []
+    got_other: list[Event] = []
+    for i, chunk in enumerate(chunks):
+        for e in ref.receive_data(chunk, i * 0.01):
+            if isinstance(e, MessageReceived):
+                want_msgs.append(e.frames)
+            else:
+                want_other.append(e)
+        for e in sink.receive_into(chunk, i * 0.01, got_msgs):
+            assert not isinstance(e, MessageReceived)
+            got_other.append(e)
+        assert got_msgs == want_msgs and got_other == want_other
+        assert sink.data_to_send() == ref.data_to_send()
+    assert sink.closed == ref.closed
