@@ -277,7 +277,7 @@ def test_missing_matplotlib_is_a_clear_error(
 
 
 def test_plot_writes_a_png(tmp_path: Path) -> None:
-    pytest.importorskip("matplotlib")  # an optional extra: purezmq[plot]
+    # matplotlib is an optional extra (purezmq[plot]), and part of the test extra
     from purezmq.benchmark.plot import plot
 
     cells = [
