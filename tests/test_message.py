@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 
 import pytest
 import zmq
 
 import purezmq
 import purezmq.asyncio as azmq
-
-
-@pytest.fixture
-def ctx() -> Iterator[purezmq.Context]:
-    c = purezmq.Context()
-    yield c
-    c.destroy(linger=0)
 
 
 def _pair(ctx: purezmq.Context, ep: str = "inproc://m") -> tuple[purezmq.Socket, purezmq.Socket]:

@@ -6,18 +6,10 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
 
 import pytest
 
 import purezmq
-
-
-@pytest.fixture
-def ctx() -> Iterator[purezmq.Context]:
-    c = purezmq.Context()
-    yield c
-    c.destroy(linger=0)
 
 
 def _pair(ctx: purezmq.Context, ep: str = "inproc://p") -> tuple[purezmq.Socket, purezmq.Socket]:

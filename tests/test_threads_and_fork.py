@@ -5,18 +5,10 @@ from __future__ import annotations
 import os
 import threading
 import warnings
-from collections.abc import Iterator
 
 import pytest
 
 import purezmq
-
-
-@pytest.fixture
-def ctx() -> Iterator[purezmq.Context]:
-    c = purezmq.Context()
-    yield c
-    c.destroy(linger=0)
 
 
 @pytest.mark.parametrize("transport", ["inproc", "tcp"])

@@ -23,13 +23,6 @@ TIMEOUT = 5.0
 
 
 @pytest.fixture
-def ctx() -> Iterator[purezmq.Context]:
-    c = purezmq.Context()
-    yield c
-    c.destroy(linger=0)
-
-
-@pytest.fixture
 def streams() -> Iterator[list[ZMQStream]]:
     made: list[ZMQStream] = []
     yield made

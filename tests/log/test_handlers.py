@@ -18,13 +18,6 @@ TIMEOUT_MS = 5000
 
 
 @pytest.fixture
-def ctx() -> Iterator[purezmq.Context]:
-    c = purezmq.Context()
-    yield c
-    c.destroy(linger=0)
-
-
-@pytest.fixture
 def logger() -> Iterator[logging.Logger]:
     log = logging.getLogger(f"purezmq-test-{id(object())}")
     log.setLevel(logging.DEBUG)

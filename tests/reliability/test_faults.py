@@ -45,13 +45,6 @@ RECONNECT_IVL = 20
 
 # ---------------------------------------------------------------------- fixtures
 @pytest.fixture
-def ctx() -> Iterator[purezmq.Context]:
-    c = purezmq.Context()
-    yield c
-    c.destroy(linger=0)
-
-
-@pytest.fixture
 def actx() -> Iterator[purezmq.asyncio.Context]:
     """An asyncio context; its sockets are made on the test's running loop."""
     c = purezmq.asyncio.Context()

@@ -265,13 +265,6 @@ class Good:
 
 
 @pytest.fixture
-def ctx() -> Iterator[purezmq.Context]:
-    c = purezmq.Context()
-    yield c
-    c.destroy(linger=0)
-
-
-@pytest.fixture
 def zctx() -> Iterator[zmq.Context[Any]]:
     c = zmq.Context()
     yield c

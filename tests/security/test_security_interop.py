@@ -56,13 +56,6 @@ class ZapHandler:
 
 
 @pytest.fixture
-def ctx() -> Iterator[purezmq.Context]:
-    c = purezmq.Context()
-    yield c
-    c.destroy(linger=0)
-
-
-@pytest.fixture
 def zctx() -> Iterator[zmq.Context]:
     c = zmq.Context()
     sockets: list[zmq.Socket] = []

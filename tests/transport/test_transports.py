@@ -13,13 +13,6 @@ import pytest
 import purezmq
 
 
-@pytest.fixture
-def ctx() -> Iterator[purezmq.Context]:
-    c = purezmq.Context()
-    yield c
-    c.destroy(linger=0)
-
-
 def _pair(ctx: purezmq.Context) -> tuple[purezmq.Socket, purezmq.Socket]:
     a, b = ctx.socket(purezmq.PAIR), ctx.socket(purezmq.PAIR)
     for s in (a, b):

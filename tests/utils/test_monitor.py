@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import struct
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
@@ -14,13 +14,6 @@ import purezmq.asyncio as azmq
 from purezmq.utils.monitor import parse_monitor_message, recv_monitor_message
 
 TIMEOUT_MS = 5000
-
-
-@pytest.fixture
-def ctx() -> Iterator[purezmq.Context]:
-    c = purezmq.Context()
-    yield c
-    c.destroy(linger=0)
 
 
 @pytest_asyncio.fixture

@@ -17,7 +17,8 @@ import os
 import threading
 import time
 from collections import deque
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Protocol, cast
 
 from purezmq.constants import Event
 from purezmq.constants import SocketOption as O
@@ -93,6 +94,30 @@ def make_connection(core: SocketCore, now: float) -> ZMTPConnection:
     )
 
 
+_P = ParamSpec("_P")
+
+
+def _in_callback(
+    fn: Callable[Concatenate[StreamEngine, _P], None],
+) -> Callable[Concatenate[StreamEngine, _P], None]:
+    """Run one of the engine's loop callbacks under its ``_wlock``, marked busy: a
+    calling thread may be writing directly (``_on_write``), and a send made from inside
+    the callback must leave the writing to it."""
+
+    def callback(self: StreamEngine, /, *args: _P.args, **kwargs: _P.kwargs) -> None:
+        with self._wlock:
+            self._busy += 1
+            try:
+                fn(self, *args, **kwargs)
+            finally:
+                self._busy -= 1
+
+    callback.__name__ = fn.__name__
+    callback.__qualname__ = fn.__qualname__
+    callback.__doc__ = fn.__doc__
+    return callback
+
+
 class StreamEngine(asyncio.BufferedProtocol):
     """One ZMTP connection over a stream transport."""
 
@@ -159,15 +184,8 @@ class StreamEngine(asyncio.BufferedProtocol):
         if isinstance(peer, tuple) and peer:
             self.peer_address = str(peer[0])
 
+    @_in_callback
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        with self._wlock:  # a calling thread may be writing (_on_write)
-            self._busy += 1
-            try:
-                self._connection_made_locked(transport)
-            finally:
-                self._busy -= 1
-
-    def _connection_made_locked(self, transport: asyncio.BaseTransport) -> None:
         self._adopt_transport(transport)
         self.conn = make_connection(self.core, self.loop.time())
         self.owner.engine_started(self)
@@ -177,15 +195,8 @@ class StreamEngine(asyncio.BufferedProtocol):
     def get_buffer(self, sizehint: int) -> memoryview:
         return self._view
 
+    @_in_callback
     def buffer_updated(self, nbytes: int) -> None:
-        with self._wlock:  # a calling thread may be writing (_on_write)
-            self._busy += 1
-            try:
-                self._buffer_updated_locked(nbytes)
-            finally:
-                self._busy -= 1
-
-    def _buffer_updated_locked(self, nbytes: int) -> None:
         conn = self.conn
         if conn is None or self._closed:
             return
@@ -205,15 +216,8 @@ class StreamEngine(asyncio.BufferedProtocol):
     def eof_received(self) -> bool:
         return False  # close the transport
 
+    @_in_callback
     def connection_lost(self, exc: Exception | None) -> None:
-        with self._wlock:  # a calling thread may be writing (_on_write)
-            self._busy += 1
-            try:
-                self._connection_lost_locked(exc)
-            finally:
-                self._busy -= 1
-
-    def _connection_lost_locked(self, exc: Exception | None) -> None:
         self._closed = True
         if self._zap_cancel is not None:
             self._zap_cancel()
@@ -350,15 +354,8 @@ class StreamEngine(asyncio.BufferedProtocol):
 
     _zap_cancel: Any = None
 
+    @_in_callback
     def _zap_replied(self, reply: ZapReply | ZapError) -> None:
-        with self._wlock:  # a calling thread may be writing (_on_write)
-            self._busy += 1
-            try:
-                self._zap_replied_locked(reply)
-            finally:
-                self._busy -= 1
-
-    def _zap_replied_locked(self, reply: ZapReply | ZapError) -> None:
         self._zap_cancel = None
         conn = self.conn
         if conn is None or self._closed:
@@ -470,15 +467,8 @@ class StreamEngine(asyncio.BufferedProtocol):
             self._flush_pending = True
             self.loop.call_soon(self._flush)
 
+    @_in_callback
     def _flush(self) -> None:
-        with self._wlock:  # a calling thread may be writing (_on_write)
-            self._busy += 1
-            try:
-                self._flush_locked()
-            finally:
-                self._busy -= 1
-
-    def _flush_locked(self) -> None:
         self._flush_pending = False
         pipe, conn = self.pipe, self.conn
         if pipe is None or conn is None or self._closed or not conn.handshake_complete:
@@ -548,15 +538,8 @@ class StreamEngine(asyncio.BufferedProtocol):
         if at is not None:
             self._timer = self.loop.call_at(at, self._on_timer)
 
+    @_in_callback
     def _on_timer(self) -> None:
-        with self._wlock:  # a calling thread may be writing (_on_write)
-            self._busy += 1
-            try:
-                self._on_timer_locked()
-            finally:
-                self._busy -= 1
-
-    def _on_timer_locked(self) -> None:
         due = self._timer_at
         self._timer = None
         self._timer_at = None
