@@ -322,17 +322,10 @@ class Socket(SocketBase):
         self, data: Any, flags: int = 0, copy: bool = True, track: bool = False, **kwargs: Any
     ) -> asyncio.Future[Any]:
         """Send one frame (SNDMORE: more frames of the same message follow)."""
+        if not flags and type(data) is bytes and copy and not self._tx:
+            # the per-message fast path: one whole bytes message, nothing to convert
+            return self._send_parts([data], 0)  # type: ignore[no-any-return]
         loop = asyncio.get_running_loop()
-        if not flags and type(data) is bytes and copy and not self._tx and not self._send_futures:
-            # the per-message fast path: one whole bytes message, nobody waits before us
-            fut = loop.create_future()
-            try:
-                if self._core.try_send([data]):
-                    fut.set_result(None)
-                    return fut
-            except Exception as exc:
-                fut.set_exception(exc)
-                return fut
         try:
             if copy and not isinstance(data, Frame):
                 frame, tracker = to_frame_bytes(data), None

@@ -9,6 +9,7 @@ routing object happens under ``self.lock``; the engine's connections run on
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -315,14 +316,7 @@ class SocketCore:
 
     def try_recv(self) -> list[bytes] | None:
         """Take one whole message, or None if none is ready."""
-        with self.lock:
-            ctx = self.ctx
-            if self.closed or ctx.terminated or ctx.fork_gen != _FORK_GENERATION[0]:
-                self._raise_unusable()
-            msg = self.routing.recv()
-            if self.pending_detach:
-                self._reap()
-            return msg
+        return self.try_recv_pipe()[0]
 
     def try_recv_pipe(self) -> tuple[list[bytes] | None, Pipe | None]:
         """Like :meth:`try_recv`, plus the pipe it came from (for its metadata), taken
@@ -504,13 +498,9 @@ class SocketCore:
         """
         linger_ms = self.opt(O.LINGER)
         if linger_ms != 0:
-            import time
-
             deadline = None if linger_ms < 0 else time.monotonic() + linger_ms / 1000.0
             for engine in list(self.engines):
-                flush = getattr(engine, "flush_blocking", None)
-                if flush is not None:
-                    flush(deadline)
+                engine.flush_blocking(deadline)
         for h in self._closing_handles:
             h.abort()
         self._closing_handles = []

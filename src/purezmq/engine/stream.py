@@ -256,24 +256,14 @@ class StreamEngine(asyncio.BufferedProtocol):
 
     # ------------------------------------------------------------ protocol events
     def _handle(self, events: list[Any]) -> None:
-        pipe = self.pipe
-        got = False
+        # messages of timer and ZAP events take the read path's way into the pipe;
+        # a terminal event only ever follows them, so queuing them last changes nothing
+        msgs: list[list[bytes]] = []
         for ev in events:
             if type(ev) is MessageReceived:
-                if pipe is None:
-                    continue
-                q = pipe.in_q
-                if pipe.conflate:
-                    append_conflated(q, ev.frames)  # type: ignore[arg-type]
-                else:
-                    q.append(ev.frames)
-                got = True
-                hwm = pipe.in_hwm
-                if hwm and len(q) >= hwm and not self._read_paused:
-                    self._pause_reading()
+                msgs.append(ev.frames)
             elif type(ev) is HandshakeComplete:
                 self._handshake_complete(ev)
-                pipe = self.pipe
             elif type(ev) is ZapRequest:
                 self._ask_zap(ev)
             elif type(ev) is ErrorReceived:
@@ -299,8 +289,8 @@ class StreamEngine(asyncio.BufferedProtocol):
                 else:
                     self._fail(0, 0, reconnect=True)
                 break
-        if got:
-            self.core.notify()
+        if msgs:
+            self._deliver(msgs)
 
     def _deliver(self, msgs: list[list[bytes]]) -> None:
         """Queue the messages of one read for the socket (one extend, one wake-up)."""

@@ -22,6 +22,7 @@ from purezmq.engine.core import pipe_properties
 from purezmq.engine.waiters import ThreadWaiter
 from purezmq.error import Again, ZMQError
 from purezmq.message import Frame, MessageTracker
+from purezmq.routing.pipe import Pipe
 from purezmq.socket_base import (
     SocketBase,
     frames_of,
@@ -107,16 +108,12 @@ class Socket(SocketBase):
             None for a copied send; for a Frame or ``copy=False``, a
             :class:`MessageTracker` (or None when not tracking), by pyzmq's rules.
         """
-        if type(data) is bytes and copy and not flags and not self._tx:
-            # the per-message fast path: a whole one-frame message with room to go
-            if routing_id is not None or group is not None:
-                raise ZMQError(Errno.ENOTSUP, "routing_id/group are for draft sockets")
-            msg = [data]
-            if not self._core.try_send(msg):
-                self._wait_send(msg, 0)
-            return None
         if routing_id is not None or group is not None:
             raise ZMQError(Errno.ENOTSUP, "routing_id/group are for draft sockets")
+        if type(data) is bytes and copy and not flags and not self._tx:
+            # the per-message fast path: a whole one-frame message
+            self._wait_send([data], 0)
+            return None
         if copy and type(data) is bytes:
             frame, tracker = data, None
         elif copy and not isinstance(data, Frame):
@@ -194,11 +191,12 @@ class Socket(SocketBase):
         return self.send_multipart(serialize(msg), flags=flags, copy=copy, **kwargs)
 
     # ------------------------------------------------------------------ receiving
-    def _wait_recv(self, flags: int) -> tuple[list[bytes], dict[str, bytes]]:
+    def _wait_recv(self, flags: int) -> tuple[list[bytes], Pipe | None]:
+        # returns the pipe, not its metadata: most receives never look at it
         core = self._core
-        msg, props = core.try_recv_with_properties()
+        msg, pipe = core.try_recv_pipe()
         if msg is not None:
-            return msg, props
+            return msg, pipe
         if flags & _NOBLOCK:
             raise Again()
         timeout = _timeout_s(core.opt(O.RCVTIMEO))
@@ -207,9 +205,9 @@ class Socket(SocketBase):
         core.add_waiter(waiter)
         try:
             while True:
-                msg, props = core.try_recv_with_properties()
+                msg, pipe = core.try_recv_pipe()
                 if msg is not None:
-                    return msg, props
+                    return msg, pipe
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
                     raise Again()
@@ -225,17 +223,10 @@ class Socket(SocketBase):
         """
         rx = self._rx
         if not rx:
-            # the per-message fast path: a message is queued
-            msg, pipe = self._core.try_recv_pipe()
-            if msg is None:
-                msg, props = self._wait_recv(flags)
-            elif copy and len(msg) == 1:
-                return msg[0]
-            else:
-                props = pipe_properties(pipe)
+            msg, pipe = self._wait_recv(flags)
             if copy and len(msg) == 1:
                 return msg[0]
-            self._rx_meta[0] = props
+            self._rx_meta[0] = pipe_properties(pipe)
             rx.extend(msg)
         frame = rx.popleft()
         if copy:
@@ -250,7 +241,8 @@ class Socket(SocketBase):
             rx.clear()
             props = self._rx_meta[0]
         else:
-            parts, props = self._wait_recv(flags)
+            parts, pipe = self._wait_recv(flags)
+            props = pipe_properties(pipe)
         if copy:
             return parts
         return frames_of(parts, props)
