@@ -247,17 +247,22 @@ async def _await_stop(ctl: Control, deadline: float) -> None:
         await asyncio.sleep(_STOP_POLL)
 
 
+def _role_socket(role: str, zmq: Any, ctx: Any, ctl: Control, endpoint: str) -> Any:
+    """The socket of ``role``: the measuring or replying side binds, the other connects
+    (the same for both APIs: only send/recv differ)."""
+    if role in ("sink", "pub", "rep"):
+        kind = {"sink": zmq.PULL, "pub": zmq.PUB, "rep": zmq.REP}[role]
+        return _bound(zmq, ctx, kind, endpoint, ctl)
+    kind = {"source": zmq.PUSH, "sub": zmq.SUB, "req": zmq.REQ}[role]
+    return _connected(zmq, ctx, kind, endpoint)
+
+
 def _blocking_role(
     role: str, zmq: Any, ctx: Any, ctl: Control, endpoint: str, job: Job, deadline: float
 ) -> Payload | None:
     """Run one role with the blocking API; close its socket whatever happens."""
     msg = b"x" * job.size
-    if role in ("sink", "pub", "rep"):
-        kind = {"sink": zmq.PULL, "pub": zmq.PUB, "rep": zmq.REP}[role]
-        sock = _bound(zmq, ctx, kind, endpoint, ctl)
-    else:
-        kind = {"source": zmq.PUSH, "sub": zmq.SUB, "req": zmq.REQ}[role]
-        sock = _connected(zmq, ctx, kind, endpoint)
+    sock = _role_socket(role, zmq, ctx, ctl, endpoint)
     try:
         recv, send = sock.recv, sock.send
         if role == "sink":
@@ -313,12 +318,7 @@ async def _async_role(
 ) -> Payload | None:
     """:func:`_blocking_role` with the asyncio API (both ends use it)."""
     msg = b"x" * job.size
-    if role in ("sink", "pub", "rep"):
-        kind = {"sink": zmq.PULL, "pub": zmq.PUB, "rep": zmq.REP}[role]
-        sock = _bound(zmq, ctx, kind, endpoint, ctl)
-    else:
-        kind = {"source": zmq.PUSH, "sub": zmq.SUB, "req": zmq.REQ}[role]
-        sock = _connected(zmq, ctx, kind, endpoint)
+    sock = _role_socket(role, zmq, ctx, ctl, endpoint)
     try:
         recv, send = sock.recv, sock.send
         if role == "sink":
