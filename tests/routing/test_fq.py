@@ -95,3 +95,25 @@ def test_no_loss_no_duplicate_and_per_pipe_order(layout: list[list[int]]) -> Non
     for pi in range(len(layout)):
         mine = [int(m[1]) for m in got if m[0] == b"%d" % pi]
         assert mine == sorted(mine)
+
+
+def test_recv_batch_only_with_a_single_pipe() -> None:
+    """With one pipe there is no choice to make: a batch in arrival order. With two,
+    taking a batch from one would break the round robin, so recv() it is."""
+    fq = FairQueue()
+    p1 = make_pipe()
+    fq.attach(p1)
+    assert fq.recv_batch(10) is None  # nothing queued
+    p1.in_q.append([b"only"])
+    assert fq.recv_batch(10) is None  # one message: recv() serves it
+    p1.in_q.extend([b"%d" % i] for i in range(5))
+    batch = fq.recv_batch(3)
+    assert batch is not None
+    msgs, pipe = batch
+    assert pipe is p1 and fq.last_pipe is p1
+    assert msgs == [[b"only"], [b"0"], [b"1"]]
+    p2 = make_pipe()
+    fq.attach(p2)
+    p2.in_q.extend([[b"x"], [b"y"]])
+    assert fq.recv_batch(10) is None
+    assert [fq.recv(), fq.recv(), fq.recv()] == [[b"2"], [b"x"], [b"3"]]

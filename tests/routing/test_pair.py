@@ -62,3 +62,23 @@ def test_pattern_options_rejected() -> None:
     assert r.setsockopt(SocketOption.INVERT_MATCHING, 1) is False  # generic in libzmq
     with pytest.raises(KeyError):
         r.getsockopt(SocketOption.ROUTER_MANDATORY)
+
+
+def test_recv_batch_from_the_one_peer() -> None:
+    pair = Pair()
+    assert pair.recv_batch(10) is None  # no peer
+    p = make_pipe()
+    pair.attach(p)
+    p.in_q.extend([[b"1"], [b"2"], [b"3"]])
+    batch = pair.recv_batch(10)
+    assert batch == ([[b"1"], [b"2"], [b"3"]], p) and pair.last_recv_pipe is p
+
+
+@pytest.mark.parametrize("kind", ["REQ", "REP", "ROUTER", "SUB", "XSUB", "XPUB", "STREAM"])
+def test_patterns_with_per_message_work_never_batch(kind: str) -> None:
+    """Their recv keeps state or rewrites messages: one at a time, always."""
+    routing = make_routing(getattr(SocketType, kind))
+    p = make_pipe(identity=b"peer")
+    routing.attach(p)
+    p.in_q.extend([[b"", b"x"]] * 10)
+    assert routing.recv_batch(100) is None

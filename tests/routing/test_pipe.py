@@ -117,3 +117,22 @@ def test_conflate_tolerates_concurrent_consumer() -> None:
     q = RacingDeque([[b"old"]])
     append_conflated(q, [b"new"])
     assert list(q) == [[b"new"]]
+
+
+def test_read_batch_takes_at_most_half_the_hwm_and_calls_on_read_once() -> None:
+    calls: list[int] = []
+    pipe = make_pipe(in_hwm=10)
+    pipe.on_read = lambda: calls.append(len(pipe.in_q))
+    pipe.in_q.extend([b"%d" % i] for i in range(10))
+    assert pipe.read_batch(100) == [[b"%d" % i] for i in range(5)]  # RCVHWM / 2
+    assert calls == [5]
+    assert pipe.read_batch(3) == [[b"5"], [b"6"], [b"7"]]
+    assert pipe.read_batch(1) is None  # a batch is two or more
+    assert calls == [5, 2]
+    tiny = make_pipe(in_hwm=3)
+    tiny.in_q.extend([[b"a"], [b"b"], [b"c"]])
+    assert tiny.read_batch(100) is None  # hwm // 2 < 2: one at a time
+    unlimited = make_pipe()
+    unlimited.in_q.extend([b"%d" % i] for i in range(1000))
+    batch = unlimited.read_batch(256)
+    assert batch is not None and len(batch) == 256 and len(unlimited.in_q) == 744

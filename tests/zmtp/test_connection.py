@@ -563,6 +563,39 @@ def test_send_messages_stops_at_the_budget_and_keeps_the_rest() -> None:
     assert [m[0][:1] for m in got] == [b"0", b"1", b"2"]
 
 
+@pytest.mark.parametrize("minor", [0, 1])
+def test_send_messages_bulk_path_gives_the_same_bytes_in_the_same_order(minor: int) -> None:
+    """Runs of small messages take the bulk path; a run it declines (a subscription, a
+    large frame, the budget) falls back to one message at a time, order kept."""
+    from collections import deque
+
+    small = [[b"m%d" % i] for i in range(20)] + [[b"a", b"", b"b" * 300] for _ in range(10)]
+    items: list[object] = [*small, _Sub(b"t", True), *small, [b"z" * 70000], *small]
+    one = handshaken("SUB", "PUB", minor=minor)
+    for item in items:
+        if isinstance(item, _Sub):
+            one.send_subscribe(item.topic, item.subscribe)
+        else:
+            one.send_message(item)  # type: ignore[arg-type]
+    batch = handshaken("SUB", "PUB", minor=minor)
+    q: deque[object] = deque(items)
+    while q:
+        batch.send_messages(q, 1 << 20)
+    assert batch.data_to_send() == one.data_to_send()
+
+
+def test_send_messages_bulk_path_keeps_the_budget() -> None:
+    from collections import deque
+
+    conn = handshaken()
+    q: deque[object] = deque([b"%03d" % i] for i in range(100))
+    left = conn.send_messages(q, 10 * 19)  # ten messages of 3 bytes (+16) fit exactly
+    assert left == 0 and len(q) == 90
+    peer = handshaken("ROUTER", "DEALER")
+    got = messages(peer.receive_data(conn.data_to_send(), 0.0))
+    assert [m[0] for m in got] == [b"%03d" % i for i in range(10)]
+
+
 def test_send_messages_refuses_an_empty_message_and_before_the_handshake() -> None:
     from collections import deque
 

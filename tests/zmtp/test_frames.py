@@ -23,6 +23,7 @@ from purezmq.zmtp.frames import (
     encode_frame,
     encode_message,
     encode_message_into,
+    encode_messages_into,
     frame_header,
 )
 from tests.zmtp.helpers import for_each_chunking, split_at, vec
@@ -304,3 +305,32 @@ def test_fuzz_decoder_only_frames_or_frame_error(data: bytes, limit: int) -> Non
         except FrameError as exc:
             assert exc.reason
         assert dec.buffered <= len(data)
+
+
+# --- the bulk encoder of send_messages ---------------------------------------------------
+
+_small_frames = st.binary(max_size=300) | st.binary(min_size=8000, max_size=8191)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(_small_frames, min_size=1, max_size=18), min_size=1, max_size=40))
+def test_bulk_encoding_equals_one_message_at_a_time(msgs: list[list[bytes]]) -> None:
+    buf = bytearray(b"head")
+    cost = encode_messages_into(msgs, buf, 1 << 30)
+    if any(len(m) > 16 for m in msgs):
+        assert cost == -1 and buf == b"head"  # left to the per-message path
+        return
+    assert cost == sum(len(f) for m in msgs for f in m) + 16 * len(msgs)
+    assert bytes(buf) == b"head" + b"".join(encode_message(m) for m in msgs)
+
+
+def test_bulk_encoding_declines_what_it_does_not_cover() -> None:
+    buf = bytearray()
+    big = b"x" * ZERO_COPY_MIN_SIZE  # a zero-copy piece of its own
+    assert encode_messages_into([[b"a"], [big]], buf, 1 << 30) == -1
+    assert encode_messages_into([[b"a"], []], buf, 1 << 30) == -1  # EINVAL, per message
+    assert encode_messages_into([[b"a"] * 17], buf, 1 << 30) == -1
+    assert encode_messages_into([[b"abc"]] * 4, buf, 4 * 19 - 1) == -1  # past the budget
+    assert buf == b""
+    assert encode_messages_into([[b"abc"]] * 4, buf, 4 * 19) == 4 * 19
+    assert bytes(buf) == encode_message([b"abc"]) * 4

@@ -132,6 +132,7 @@ class ContextCore:
             self.terminated = True
             sockets = list(self.sockets)
         for s in sockets:
+            s.live = -1  # its blocking calls raise ETERM from now on
             s.notify()
         with self.lock:
             while self.sockets or self.closing:

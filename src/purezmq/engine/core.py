@@ -12,6 +12,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
+from itertools import repeat
 from typing import TYPE_CHECKING, Any
 
 from purezmq.constants import SOCKET_TYPE_NAMES, Errno, Event, SocketType
@@ -34,7 +35,12 @@ if TYPE_CHECKING:
     from purezmq.engine.ioloop import IOLoop
     from purezmq.engine.waiters import Waiter
 
-__all__ = ["PATTERN_OPTIONS", "SocketCore", "pipe_properties"]
+__all__ = ["PATTERN_OPTIONS", "RX_BATCH", "SocketCore", "pipe_properties"]
+
+#: Messages a receive takes from the pattern at once when it can hand several over
+#: (one pipe, no per-message state: see Routing.recv_batch); the next receives are
+#: then served without the socket's lock. Bounded by RCVHWM / 2 as well.
+RX_BATCH = 256
 
 #: Socket types whose connect-side pipe does not survive a reconnect: the peer's
 #: routing id may change with every connection (libzmq ROUTER identifies per pipe).
@@ -90,6 +96,11 @@ class SocketCore:
         self.options: dict[int, Any] = {}
         self.waiters: set[Waiter] = set()
         self.closed = False
+        #: the process's fork generation while the socket can be used, -1 once it is
+        #: closed or its context terminated: the per-message paths compare just this
+        self.live = ctx.fork_gen
+        #: messages taken from the pattern in one go (RX_BATCH), each with its pipe
+        self.rx_cache: deque[tuple[list[bytes], Pipe]] = deque()
         self.last_endpoint = b""
         #: endpoint string -> handles (Listener, ConnectSession, InprocLink) to close
         self.endpoints: dict[str, list[Any]] = {}
@@ -225,7 +236,7 @@ class SocketCore:
             return 0
         with self.lock:
             self._reap()
-            ev = 1 if self.routing.can_recv() else 0
+            ev = 1 if self.rx_cache or self.routing.can_recv() else 0
             if self.routing.can_send():
                 ev |= 2
         return ev
@@ -307,12 +318,16 @@ class SocketCore:
 
     def try_send(self, msg: list[bytes]) -> bool:
         """Offer a whole message to the routing object; False means it would block."""
-        # the per-message path: one lock, no helper calls unless something is wrong
-        with self.lock:
-            ctx = self.ctx
-            if self.closed or ctx.terminated or ctx.fork_gen != _FORK_GENERATION[0]:
+        # the per-message path: one lock (acquire/release: cheaper than `with`), one
+        # liveness comparison, no helper calls unless something is wrong
+        lock = self.lock
+        lock.acquire()
+        try:
+            if self.live != _FORK_GENERATION[0]:
                 self._raise_unusable()
             return self.routing.send(msg)
+        finally:
+            lock.release()
 
     def try_recv(self) -> list[bytes] | None:
         """Take one whole message, or None if none is ready."""
@@ -320,16 +335,35 @@ class SocketCore:
 
     def try_recv_pipe(self) -> tuple[list[bytes] | None, Pipe | None]:
         """Like :meth:`try_recv`, plus the pipe it came from (for its metadata), taken
-        under the same lock so another thread's recv cannot mix them up."""
-        with self.lock:
-            ctx = self.ctx
-            if self.closed or ctx.terminated or ctx.fork_gen != _FORK_GENERATION[0]:
+        together so another thread's recv cannot mix them up."""
+        cache = self.rx_cache
+        if cache and self.live == _FORK_GENERATION[0]:
+            # a message of an earlier batch: no lock (popleft is atomic)
+            try:
+                return cache.popleft()
+            except IndexError:
+                pass  # another thread took the last one
+        lock = self.lock
+        lock.acquire()
+        try:
+            if self.live != _FORK_GENERATION[0]:
                 self._raise_unusable()
+            if cache:
+                return cache.popleft()
             routing = self.routing
+            batch = routing.recv_batch(RX_BATCH)
+            if batch is not None:
+                msgs, pipe = batch
+                cache.extend(zip(msgs, repeat(pipe)))
+                if self.pending_detach:
+                    self._reap()
+                return cache.popleft()
             msg = routing.recv()
             if self.pending_detach:
                 self._reap()
             return msg, routing.last_recv_pipe
+        finally:
+            lock.release()
 
     def try_recv_with_properties(self) -> tuple[list[bytes] | None, dict[str, bytes]]:
         """Like :meth:`try_recv`, plus the metadata of the connection it came from."""
@@ -435,12 +469,15 @@ class SocketCore:
             # a parent's socket in a forked child: its connections and I/O thread are the
             # parent's, so only forget it here
             self.closed = True
+            self.live = -1
             return
         if linger is not None:
             self.options[O.LINGER] = linger
         linger_ms = self.opt(O.LINGER)
         with self.lock:
             self.closed = True
+            self.live = -1
+            self.rx_cache.clear()
         self.notify()
         if self.zap is not None:
             self.zap.close()

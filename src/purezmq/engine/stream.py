@@ -381,7 +381,9 @@ class StreamEngine(asyncio.BufferedProtocol):
         # called by the socket (any thread) after it took a message from in_q
         if self._read_paused and not self._resume_pending:
             pipe = self.pipe
-            if pipe is not None and (not pipe.in_hwm or len(pipe.in_q) < pipe.in_hwm):
+            # hysteresis, as libzmq's low-water mark: resuming at the first free slot
+            # would pause again after one read, a syscall pair per read at full speed
+            if pipe is not None and (not pipe.in_hwm or len(pipe.in_q) <= pipe.in_hwm // 2):
                 self._resume_pending = True
                 self.core.io.call_soon(self._resume_reading)
 

@@ -125,6 +125,13 @@ class Routing:
         """
         raise ZMQError(Errno.ENOTSUP)
 
+    def recv_batch(self, limit: int) -> tuple[list[list[bytes]], Pipe] | None:
+        """Up to ``limit`` messages that successive :meth:`recv` calls would return, all
+        from one pipe, when the pattern can hand them over at once (no per-message
+        state, no choice between pipes); None: call :meth:`recv`. The socket layer
+        then serves them without taking its lock per message."""
+        return None
+
     def can_send(self) -> bool:
         """POLLOUT: would :meth:`send` accept a message now."""
         return False

@@ -79,6 +79,19 @@ class FairQueue:
         pipe.on_read()
         return msg
 
+    def recv_batch(self, limit: int) -> tuple[list[list[bytes]], Pipe] | None:
+        """Up to ``limit`` messages at once when exactly one pipe is attached (fair
+        queueing has no choice to make then); None otherwise."""
+        pipes = self.pipes
+        if len(pipes) != 1:
+            return None
+        pipe = pipes[0]
+        batch = pipe.read_batch(limit)
+        if batch is None:
+            return None
+        self.last_pipe = pipe
+        return batch, pipe
+
     def has_in(self) -> bool:
         """True if any pipe holds a message."""
         pipes = self.pipes

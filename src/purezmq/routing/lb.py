@@ -54,7 +54,13 @@ class LoadBalancer:
         # fast path: the next pipe in turn has room (no loop set up)
         pipe = pipes[i]
         hwm = pipe.out_hwm
-        if hwm == 0 or len(pipe.out_q) < hwm or pipe.conflate:
+        q = pipe.out_q
+        if (hwm == 0 or len(q) < hwm) and not pipe.conflate:
+            q.append(msg)  # pipe.write inlined
+            pipe.on_write()
+            self._current = i + 1
+            return pipe
+        if pipe.conflate:
             pipe.write(msg)
             self._current = i + 1
             return pipe

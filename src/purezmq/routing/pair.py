@@ -60,6 +60,16 @@ class Pair(Routing):
         pipe.on_read()
         return msg
 
+    def recv_batch(self, limit: int) -> tuple[list[list[bytes]], Pipe] | None:
+        pipe = self._pipe
+        if pipe is None:
+            return None
+        batch = pipe.read_batch(limit)
+        if batch is None:
+            return None
+        self.last_recv_pipe = pipe
+        return batch, pipe
+
     def can_send(self) -> bool:
         pipe = self._pipe
         return pipe is not None and pipe.can_write()

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any, TypeAlias, Union
 
 __all__ = ["Message", "PeerInfo", "Pipe", "QueueItem", "Subscription", "append_conflated"]
@@ -197,6 +198,26 @@ class Pipe:
         msg = q.popleft()
         self.on_read()
         return msg
+
+    def read_batch(self, limit: int) -> list[list[bytes]] | None:
+        """Take up to ``limit`` messages from ``in_q`` at once, oldest first, and call
+        ``on_read`` once; None if that would be fewer than two (:meth:`read` serves
+        those).
+
+        At most half of RCVHWM is taken: with the engine refilling ``in_q`` up to the
+        HWM, a socket then holds at most 1.5 x RCVHWM messages.
+        """
+        q = self.in_q
+        n = len(q)
+        hwm = self.in_hwm
+        if hwm and limit > hwm // 2:
+            limit = hwm // 2
+        if n < 2 or limit < 2:
+            return None
+        # popleft called by C code, n times: we are the only consumer of in_q
+        batch = list(islice(iter(q.popleft, None), n if n < limit else limit))
+        self.on_read()
+        return batch
 
     def request_close(self) -> None:
         """Mark the pipe for closing and tell the engine through ``on_close``."""

@@ -70,5 +70,11 @@ class Pull(Routing):
             self.last_recv_pipe = fq.last_pipe
         return msg
 
+    def recv_batch(self, limit: int) -> tuple[list[list[bytes]], Pipe] | None:
+        batch = self._fq.recv_batch(limit)
+        if batch is not None:
+            self.last_recv_pipe = batch[1]
+        return batch
+
     def can_recv(self) -> bool:
         return self._fq.has_in()

@@ -198,6 +198,12 @@ class Dealer(Routing):
             self.last_recv_pipe = fq.last_pipe
         return msg
 
+    def recv_batch(self, limit: int) -> tuple[list[list[bytes]], Pipe] | None:
+        batch = self._fq.recv_batch(limit)
+        if batch is not None:
+            self.last_recv_pipe = batch[1]
+        return batch
+
     def can_send(self) -> bool:
         return self._lb.has_out()
 

@@ -111,8 +111,9 @@ class Socket(SocketBase):
         if routing_id is not None or group is not None:
             raise ZMQError(Errno.ENOTSUP, "routing_id/group are for draft sockets")
         if type(data) is bytes and copy and not flags and not self._tx:
-            # the per-message fast path: a whole one-frame message
-            self._wait_send([data], 0)
+            # the per-message fast path: a whole one-frame message, taken at once
+            if not self._core.try_send([data]):
+                self._wait_send([data], 0)
             return None
         if copy and type(data) is bytes:
             frame, tracker = data, None
@@ -223,7 +224,9 @@ class Socket(SocketBase):
         """
         rx = self._rx
         if not rx:
-            msg, pipe = self._wait_recv(flags)
+            msg, pipe = self._core.try_recv_pipe()  # the per-message fast path
+            if msg is None:
+                msg, pipe = self._wait_recv(flags)
             if copy and len(msg) == 1:
                 return msg[0]
             self._rx_meta[0] = pipe_properties(pipe)

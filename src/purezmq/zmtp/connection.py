@@ -26,6 +26,7 @@ from __future__ import annotations
 import enum
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
+from itertools import islice
 from typing import Any
 
 from purezmq.constants import SOCKET_TYPE_NAMES, Errno, ProtocolError
@@ -63,6 +64,7 @@ from purezmq.zmtp.frames import (
     FrameDecoder,
     FrameError,
     encode_message_into,
+    encode_messages_into,
     frame_header,
 )
 from purezmq.zmtp.greeting import Greeting
@@ -105,6 +107,13 @@ _GREETING = Phase.GREETING
 _HANDSHAKE = Phase.HANDSHAKE
 _TRAFFIC = Phase.TRAFFIC
 _CLOSED = Phase.CLOSED
+
+
+#: send_messages encodes at least this many queued messages at once (below it, the
+#: bulk path's setup costs more than it saves) and at most _BULK_MAX per step.
+_BULK_MIN = 8
+_BULK_MAX = 128
+_LISTS_ONLY = {list}
 
 
 def _einval(msg: str) -> ZMQError:
@@ -344,7 +353,21 @@ class ZMTPConnection:
             return budget
         obuf, pieces = self._obuf, self._pieces
         short_last = _SHORT_LAST
+        bulk = True
         while queue and budget > 0:
+            n = len(queue)
+            if bulk and n >= _BULK_MIN:
+                # many small messages: encoded by C-level loops, no Python code per frame
+                # (popleft called by C: the engine is the only consumer of the queue)
+                batch = list(islice(iter(popleft, None), n if n < _BULK_MAX else _BULK_MAX))
+                if set(map(type, batch)) == _LISTS_ONLY:
+                    cost = encode_messages_into(batch, obuf, budget)
+                    if cost >= 0:
+                        budget -= cost
+                        continue
+                # not all small messages, or past the budget: one by one from here on
+                queue.extendleft(reversed(batch))
+                bulk = False
             msg = popleft()
             if type(msg) is list:
                 if len(msg) == 1:
