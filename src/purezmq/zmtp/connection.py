@@ -113,7 +113,6 @@ _CLOSED = Phase.CLOSED
 #: bulk path's setup costs more than it saves) and at most _BULK_MAX per step.
 _BULK_MIN = 8
 _BULK_MAX = 128
-_LISTS_ONLY = {list}
 
 
 def _einval(msg: str) -> ZMQError:
@@ -360,11 +359,10 @@ class ZMTPConnection:
                 # many small messages: encoded by C-level loops, no Python code per frame
                 # (popleft called by C: the engine is the only consumer of the queue)
                 batch = list(islice(iter(popleft, None), n if n < _BULK_MAX else _BULK_MAX))
-                if set(map(type, batch)) == _LISTS_ONLY:
-                    cost = encode_messages_into(batch, obuf, budget)
-                    if cost >= 0:
-                        budget -= cost
-                        continue
+                cost = encode_messages_into(batch, obuf, budget)
+                if cost >= 0:
+                    budget -= cost
+                    continue
                 # not all small messages, or past the budget: one by one from here on
                 queue.extendleft(reversed(batch))
                 bulk = False

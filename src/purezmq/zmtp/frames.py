@@ -22,7 +22,7 @@ import struct
 from collections.abc import Callable, Sequence
 from itertools import chain
 from operator import add, itemgetter
-from typing import TypeAlias, TypeVar
+from typing import Any, TypeAlias, TypeVar
 
 from purezmq.constants import ProtocolError
 from purezmq.zmtp.errors import ZMTPProtocolError
@@ -172,34 +172,43 @@ _MORE_OFFSETS: tuple[tuple[int, ...], ...] = tuple(
 _first = itemgetter(0)
 
 
-def encode_messages_into(msgs: list[list[bytes]], buf: bytearray, budget: int) -> int:
+def encode_messages_into(msgs: list[Any], buf: bytearray, budget: int) -> int:
     """Encode a batch of messages into ``buf`` with C-level loops only (no Python code
     runs per frame): the bulk path of a flush.
 
-    It applies when every message has 1 to 16 frames, every frame is smaller than
-    ZERO_COPY_MIN_SIZE, and the batch's cost (its body bytes plus 16 per message, the
-    unit of ``send_messages``' budget) is within ``budget``.
+    It applies when every item is a message (a list or tuple of 1 to 16 frames), every
+    frame is smaller than ZERO_COPY_MIN_SIZE, and the batch's cost (its body bytes plus
+    16 per message, the unit of ``send_messages``' budget) is within ``budget``.
 
     Returns:
         the batch's cost, or -1 with ``buf`` untouched when it does not apply (encode
-        those messages one by one with :func:`encode_message_into`).
+        those items one by one).
     """
-    counts = list(map(len, msgs))
-    if counts.count(1) == len(counts):
-        frames: list[bytes] = list(map(_first, msgs))
-        keys = sizes = list(map(len, frames))
-    else:
-        if min(counts) < 1 or max(counts) >= len(_MORE_OFFSETS):
+    try:
+        counts = list(map(len, msgs))  # TypeError: a subscription object
+        if counts.count(1) == len(counts):
+            frames: list[bytes] = list(map(_first, msgs))
+            keys = sizes = list(map(len, frames))
+        else:
+            if min(counts) < 1 or max(counts) >= len(_MORE_OFFSETS):
+                return -1
+            frames = list(chain.from_iterable(msgs))
+            sizes = list(map(len, frames))
+            offsets = chain.from_iterable(map(_MORE_OFFSETS.__getitem__, counts))
+            keys = list(map(add, sizes, offsets))
+        if max(sizes) >= ZERO_COPY_MIN_SIZE:
             return -1
-        frames = list(chain.from_iterable(msgs))
-        sizes = list(map(len, frames))
-        keys = list(map(add, sizes, chain.from_iterable(map(_MORE_OFFSETS.__getitem__, counts))))
-    if max(sizes) >= ZERO_COPY_MIN_SIZE:
+        cost = sum(sizes) + 16 * len(msgs)
+        if cost > budget:
+            return -1
+        # headers and bodies interleaved by two slice assignments, then one join
+        parts: list[bytes] = frames + frames
+        parts[::2] = map(_HEADERS.__getitem__, keys)
+        parts[1::2] = frames
+        data = b"".join(parts)  # TypeError: a frame that is not bytes-like
+    except TypeError:
         return -1
-    cost = sum(sizes) + 16 * len(msgs)
-    if cost > budget:
-        return -1
-    buf += b"".join(chain.from_iterable(zip(map(_HEADERS.__getitem__, keys), frames, strict=True)))
+    buf += data
     return cost
 
 
