@@ -74,7 +74,7 @@ def test_recv_batch_from_the_one_peer() -> None:
     assert batch == ([[b"1"], [b"2"], [b"3"]], p) and pair.last_recv_pipe is p
 
 
-@pytest.mark.parametrize("kind", ["REQ", "REP", "ROUTER", "SUB", "XSUB", "XPUB", "STREAM"])
+@pytest.mark.parametrize("kind", ["REQ", "REP", "ROUTER", "XPUB", "STREAM"])
 def test_patterns_with_per_message_work_never_batch(kind: str) -> None:
     """Their recv keeps state or rewrites messages: one at a time, always."""
     routing = make_routing(getattr(SocketType, kind))

@@ -584,3 +584,36 @@ def test_only_first_subscribe_elsewhere_einval() -> None:
     with pytest.raises(ZMQError) as e:
         make_routing(SocketType.PUSH).setsockopt(S.ONLY_FIRST_SUBSCRIBE, 1)
     assert e.value.errno == Errno.EINVAL
+
+
+def test_sub_recv_batch_filters_like_recv() -> None:
+    sub = Sub()
+    p = make_pipe()
+    sub.attach(p)
+    sub.setsockopt(SocketOption.SUBSCRIBE, b"a")
+    p.in_q.extend([[b"a1"], [b"b1"], [b"a2", b"more"], [b"b2"], [b"a3"]])
+    assert sub.recv_batch(10) == ([[b"a1"], [b"a2", b"more"], [b"a3"]], p)
+    assert sub.last_recv_pipe is p
+    p.in_q.extend([[b"b3"], [b"b4"]])
+    assert sub.recv_batch(10) is None  # all filtered out: dropped, nothing to give
+    assert not p.in_q and sub.recv() is None
+
+
+def test_sub_recv_batch_after_can_recv_read_ahead() -> None:
+    sub = Sub()
+    p = make_pipe()
+    sub.attach(p)
+    sub.setsockopt(SocketOption.SUBSCRIBE, b"")
+    p.in_q.extend([[b"1"], [b"2"], [b"3"]])
+    assert sub.can_recv()  # reads one ahead
+    assert sub.recv_batch(10) is None  # which recv() must give first
+    assert sub.recv() == [b"1"]
+    assert sub.recv_batch(10) == ([[b"2"], [b"3"]], p)
+
+
+def test_xsub_recv_batch_keeps_everything() -> None:
+    xsub = XSub()
+    p = make_pipe()
+    xsub.attach(p)
+    p.in_q.extend([[b"x"], [b"y"]])
+    assert xsub.recv_batch(10) == ([[b"x"], [b"y"]], p)

@@ -174,3 +174,19 @@ def test_mtrie_matches_naive_model(ops: list[tuple[bool, int, bytes]], probes: l
         got = list(m.match(data))
         assert len(got) == len(set(map(id, got)))
         assert {pipes.index(p) for p in got} == want
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.binary(max_size=3), max_size=trie_mod.STARTSWITH_MAX_TOPICS + 4),
+    st.lists(st.binary(min_size=1, max_size=4), max_size=30),
+    st.booleans(),
+)
+def test_select_is_check_over_a_batch(topics: list[bytes], firsts: list[bytes], inv: bool) -> None:
+    """Few topics (startswith), many topics (lengths walk), the empty topic: select
+    keeps exactly the messages check accepts, in order."""
+    t = Trie()
+    for topic in topics:
+        t.add(topic)
+    msgs = [[first, b"body"] for first in firsts]
+    assert t.select(msgs, inv) == [m for m in msgs if t.check(m[0]) != inv]

@@ -352,6 +352,20 @@ class XSub(Routing):
                 self._prefetched_pipe = fq.last_pipe
                 return msg
 
+    def recv_batch(self, limit: int) -> tuple[list[list[bytes]], Pipe] | None:
+        if self._prefetched is not None:
+            return None  # can_recv read one ahead: recv() gives it first
+        batch = self._fq.recv_batch(limit)
+        if batch is None:
+            return None
+        msgs, pipe = batch
+        if self._filter:
+            msgs = self._subs.select(msgs, bool(self.invert_matching))
+            if not msgs:
+                return None  # all filtered out (dropped, as recv() would)
+        self.last_recv_pipe = pipe
+        return msgs, pipe
+
     def recv(self) -> list[bytes] | None:
         msg = self._prefetched
         if msg is None:
