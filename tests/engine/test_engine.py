@@ -376,3 +376,31 @@ def test_direct_writes_and_their_leftovers_keep_the_stream_in_order(
     push.close(linger=-1)  # the leftover of a direct write is part of the linger
     assert [pull.recv() for _ in sent] == sent
     assert False in taken  # the big message's partial write was handed to the loop
+
+
+def test_large_bodies_are_read_in_place(
+    ctx: purezmq.Context, zctx: _TrackingContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 1 MiB frame's body is read by the transport straight into its own buffer
+    (ZMTPConnection.read_target / receive_body), not through the read buffer."""
+    import os
+
+    from purezmq.zmtp.connection import ZMTPConnection
+
+    in_place: list[int] = []
+    original = ZMTPConnection.receive_body
+
+    def counting(self: ZMTPConnection, nbytes: int, now: float, out: list[list[bytes]]) -> None:
+        in_place.append(nbytes)
+        original(self, nbytes, now, out)
+
+    monkeypatch.setattr(ZMTPConnection, "receive_body", counting)
+    pull = ctx.socket(purezmq.PULL)
+    pull.rcvtimeo = 5000
+    pull.bind("tcp://127.0.0.1:*")
+    push = zctx.socket(zmq.PUSH)
+    push.connect(pull.last_endpoint.decode())
+    big = os.urandom(1 << 20)
+    push.send(big)
+    assert pull.recv() == big
+    assert in_place and sum(in_place) > (1 << 20) // 2

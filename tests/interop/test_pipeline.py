@@ -118,3 +118,21 @@ def test_one_pull_fair_queues_three_pushes(net: Net, ours_is: str) -> None:
         assert [n for s, n in got if s == b"%d" % i] == [b"%d" % n for n in range(k)]
     with pytest.raises(rx.mod.Again):
         pull.recv(rx.mod.NOBLOCK)
+
+
+@roles("PUSH", "PULL")
+def test_a_stream_of_large_messages_around_the_in_place_read_sizes(net: Net, ours_is: str) -> None:
+    """Bodies from 64 KiB up to 4 MiB are read straight into their own buffer (see
+    DIRECT_BODY_MIN/MAX); just below and above those, through the read buffer."""
+    from purezmq.zmtp.frames import DIRECT_BODY_MAX, DIRECT_BODY_MIN
+
+    tx, rx = _sides(net, ours_is, "PUSH")
+    push, pull = tx.socket("PUSH"), rx.socket("PULL")
+    net.link(push, pull)
+    sizes = [DIRECT_BODY_MIN - 1, DIRECT_BODY_MIN, 1 << 20, DIRECT_BODY_MAX + 1, 10]
+    sent = [[os.urandom(n), b"more", os.urandom(n // 3)] for n in sizes]
+    sent += [[os.urandom(1 << 20)] for _ in range(8)]
+    for parts in sent:
+        push.send_multipart(parts)
+    for parts in sent:
+        assert pull.recv_multipart() == parts

@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 from purezmq.constants import ProtocolError
 from purezmq.routing.pipe import Subscription
 from purezmq.zmtp.frames import (
+    DIRECT_BODY_MAX,
+    DIRECT_BODY_MIN,
     FLAG_COMMAND,
     FLAG_LONG,
     FLAG_MORE,
@@ -342,3 +344,89 @@ def test_bulk_encoding_declines_what_it_does_not_cover() -> None:
     assert buf == b""
     assert encode_messages_into([[b"abc"]] * 4, buf, 4 * 19) == 4 * 19
     assert bytes(buf) == encode_message([b"abc"]) * 4
+
+
+# --- large bodies read in place ------------------------------------------------------------
+
+
+def _direct_read(dec: FrameDecoder, data: bytes, out: list[Item], step: int) -> None:
+    """Feed ``data`` as an engine does: into body_target() while a body is pending,
+    through read_messages() otherwise."""
+    view = memoryview(data)
+    while view:
+        target = dec.body_target()
+        if target is None:
+            dec.read_messages(view[:step], out, list, lambda b, s: s.append(b) or True)
+            view = view[step:]
+        else:
+            n = min(len(target), len(view), step)
+            target[:n] = view[:n]
+            dec.body_received(n, out, list)
+            view = view[n:]
+
+
+def test_a_large_body_is_read_into_its_own_buffer() -> None:
+    big = bytes(range(256)) * 1000  # 256,000 bytes: past DIRECT_BODY_MIN
+    msgs = [[b"head", big, b"tail"], [b"next"]]
+    data = b"".join(encode_message(m) for m in msgs)
+    dec = FrameDecoder()
+    out: list[Item] = []
+    dec.read_messages(data[:1000], out, list, lambda b, s: True)
+    target = dec.body_target()
+    assert target is not None and out == [] and dec.in_message
+    assert len(target) == len(big) - (1000 - 6 - 9)  # "head" frame, then a long header
+    assert dec.buffered == 1000 - 6 - 9
+    _direct_read(dec, data[1000:], out, 70000)
+    assert out == msgs
+    assert dec.buffered == 0 and not dec.in_message and dec.body_target() is None
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    sizes=st.lists(
+        st.sampled_from([0, 7, DIRECT_BODY_MIN - 1, DIRECT_BODY_MIN, 100_000]),
+        min_size=1,
+        max_size=6,
+    ),
+    more=st.lists(st.booleans(), min_size=6, max_size=6),
+    step=st.sampled_from([1000, 65536, 200_000]),
+    direct=st.booleans(),
+)
+def test_large_bodies_any_chunking_either_way(
+    sizes: list[int], more: list[bool], step: int, direct: bool
+) -> None:
+    """Read in place or through read_messages, in any chunk size: the same messages."""
+    msgs: list[list[bytes]] = [[]]
+    for i, n in enumerate(sizes):
+        msgs[-1].append(bytes([i]) * n)
+        if not more[i] or i == len(sizes) - 1:
+            msgs.append([])
+    msgs.pop()
+    data = b"".join(encode_message(m) for m in msgs)
+    if direct:
+        dec = FrameDecoder()
+        out: list[Item] = []
+        _direct_read(dec, data, out, step)
+        assert dec.buffered == 0 and not dec.in_message
+    else:
+        out = read_messages(split_at(data, list(range(step, len(data), step))))
+    assert out == msgs
+
+
+def test_in_place_bodies_are_capped_and_never_commands() -> None:
+    dec = FrameDecoder()
+    out: list[Item] = []
+    dec.read_messages(frame_header(DIRECT_BODY_MAX + 1) + b"x", out, list, lambda b, s: True)
+    assert dec.body_target() is None and dec.buffered == 10  # buffered as it arrives
+    cmd = FrameDecoder()
+    header = frame_header(DIRECT_BODY_MIN, FLAG_COMMAND)
+    cmd.read_messages(header + b"x", out, list, lambda b, s: True)
+    assert cmd.body_target() is None
+    with pytest.raises(ValueError):
+        cmd.body_received(1, out)
+    big = FrameDecoder()
+    big.read_messages(frame_header(DIRECT_BODY_MIN) + b"x", out, list, lambda b, s: True)
+    target = big.body_target()
+    assert target is not None
+    with pytest.raises(ValueError):
+        big.body_received(len(target) + 1, out)

@@ -133,6 +133,8 @@ class StreamEngine(asyncio.BufferedProtocol):
         # connections should not hold 64 MiB of read buffers
         self._view = memoryview(bytearray(FIRST_READ_CHUNK))
         self._flush_pending = False
+        #: the last get_buffer() gave out a large frame's body (conn.read_target)
+        self._body_read = False
         #: held by whoever encodes or writes: the loop's callbacks, or a calling thread
         #: writing directly (_on_write); re-entrant for the callbacks' nested calls
         self._wlock = threading.RLock()
@@ -193,6 +195,14 @@ class StreamEngine(asyncio.BufferedProtocol):
         self._arm_timer()
 
     def get_buffer(self, sizehint: int) -> memoryview:
+        conn = self.conn
+        if conn is not None:
+            # a large frame's body arriving: read it straight into its own buffer
+            target = conn.read_target()
+            if target is not None:
+                self._body_read = True
+                return target
+        self._body_read = False
         return self._view
 
     @_in_callback
@@ -200,9 +210,16 @@ class StreamEngine(asyncio.BufferedProtocol):
         conn = self.conn
         if conn is None or self._closed:
             return
+        if self._body_read:
+            msgs: list[list[bytes]] = []
+            conn.receive_body(nbytes, self.loop.time(), msgs)
+            if msgs:
+                self._deliver(msgs)
+            self._arm_timer()
+            return
         # the core never keeps the view, so the read buffer is handed over without a copy
         view = self._view
-        msgs: list[list[bytes]] = []
+        msgs = []
         events = conn.receive_into(view[:nbytes], self.loop.time(), msgs)
         if nbytes == len(view) and nbytes < READ_CHUNK:
             self._view = memoryview(bytearray(READ_CHUNK))

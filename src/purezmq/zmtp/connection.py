@@ -470,6 +470,21 @@ class ZMTPConnection:
                 rest.append(ev)
         return rest
 
+    def read_target(self) -> memoryview | None:
+        """Where the next received bytes should be read to, when a large message frame's
+        body is arriving (see ``FrameDecoder.body_target``); then call
+        :meth:`receive_body`. None: read anywhere and call :meth:`receive_into`."""
+        if self._phase is _TRAFFIC and not self._wrap:
+            return self._decoder.body_target()
+        return None
+
+    def receive_body(self, nbytes: int, now: float, out: list[list[bytes]]) -> None:
+        """``nbytes`` were read into :meth:`read_target`; a completed message is appended
+        to ``out``. A body holds no commands, so there are no events."""
+        self._now = now
+        self._timers.data_received()
+        self._decoder.body_received(nbytes, out)
+
     def _on_command_into(self, body: bytes, out: list[list[bytes]]) -> bool:
         """:meth:`_on_command` for :meth:`receive_into`: subscriptions are messages."""
         if body.startswith(_SUBSCRIBE):

@@ -13,7 +13,10 @@ once through a memoryview, the buffer is compacted once per call), and when noth
 buffered it parses straight from the caller's data without copying it first. Like
 libzmq it accepts a LONG header for a small body and ignores the reserved flag bits.
 A frame larger than the limit is rejected as soon as its header is seen, before any of
-its body is kept, and nothing is ever allocated from a peer-announced length.
+its body is kept. A large message frame whose body is still arriving gets a buffer of
+its own (:data:`DIRECT_BODY_MIN` to :data:`DIRECT_BODY_MAX` bytes), which the engine's
+reads fill directly (:meth:`FrameDecoder.body_target`): this is the only allocation
+made from a peer-announced length, and it is capped.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ from purezmq.constants import ProtocolError
 from purezmq.zmtp.errors import ZMTPProtocolError
 
 __all__ = [
+    "DIRECT_BODY_MAX",
+    "DIRECT_BODY_MIN",
     "FLAG_COMMAND",
     "FLAG_LONG",
     "FLAG_MORE",
@@ -68,6 +73,15 @@ LONG_HEADER_SIZE = 9
 #: the transport's write list, above it we keep the "never copy a large frame" rule
 #: (ARCHITECTURE.md "Fast paths").
 ZERO_COPY_MIN_SIZE = 8192
+
+#: A message frame at least this large whose body is still arriving is assembled in a
+#: buffer of its own, which reads fill directly: the body then crosses no read buffer
+#: (one copy less) and no growing buffer (no reallocations).
+DIRECT_BODY_MIN = 65536
+#: ... up to this size. The buffer is allocated when the header arrives, so a peer can
+#: make a connection hold this much by sending a header alone (libzmq allocates any
+#: announced size); larger frames are buffered as they arrive.
+DIRECT_BODY_MAX = 4 << 20
 
 #: What the codecs accept as input bytes.
 BytesLike: TypeAlias = bytes | bytearray | memoryview
@@ -240,11 +254,25 @@ class FrameDecoder:
             semantics: libzmq applies it to every frame, commands included).
     """
 
-    __slots__ = ("_buf", "_error", "_limit", "_max_frame_size", "_parts")
+    __slots__ = (
+        "_body",
+        "_body_filled",
+        "_body_more",
+        "_buf",
+        "_error",
+        "_limit",
+        "_max_frame_size",
+        "_parts",
+    )
 
     def __init__(self, max_frame_size: int = -1) -> None:
         self._buf = bytearray()
         self._parts: list[bytes] = []
+        #: the body of a large frame being received (DIRECT_BODY_MIN..MAX), its fill
+        #: level, and whether the frame had MORE
+        self._body: bytearray | None = None
+        self._body_filled = 0
+        self._body_more = False
         self._error: FrameError | None = None
         self._max_frame_size = -1
         self._limit = MAX_FRAME_SIZE
@@ -263,12 +291,47 @@ class FrameDecoder:
     @property
     def buffered(self) -> int:
         """How many received bytes are held, waiting for the rest of a frame."""
-        return len(self._buf)
+        return len(self._buf) + self._body_filled
+
+    def body_target(self) -> memoryview | None:
+        """Where the next received bytes belong while a large frame's body is arriving
+        (read_messages path): the unfilled rest of its buffer. Read into it, then call
+        :meth:`body_received`. None when no such body is pending."""
+        body = self._body
+        if body is None:
+            return None
+        return memoryview(body)[self._body_filled :]
+
+    def body_received(
+        self,
+        nbytes: int,
+        out: list[_T],
+        make_message: Callable[[list[bytes]], _T] | None = None,
+    ) -> None:
+        """``nbytes`` were written into :meth:`body_target`; a completed message is
+        appended to ``out`` as :meth:`read_messages` would."""
+        body = self._body
+        if body is None or not 0 <= nbytes <= len(body) - self._body_filled:
+            raise ValueError("no pending body has room for that")
+        self._body_filled += nbytes
+        if self._body_filled == len(body):
+            self._finish_body(out, make_message)
+
+    def _finish_body(self, out: list[_T], make_message: Callable[[list[bytes]], _T] | None) -> None:
+        body = self._body
+        assert body is not None
+        self._body = None
+        self._body_filled = 0
+        parts = self._parts
+        parts.append(bytes(body))
+        if not self._body_more:
+            out.append(parts if make_message is None else make_message(parts))  # type: ignore[arg-type]
+            self._parts = []
 
     @property
     def in_message(self) -> bool:
-        """True while a multipart message is partly received (fast path only)."""
-        return bool(self._parts)
+        """True while a message is partly received (fast path only)."""
+        return bool(self._parts) or self._body is not None
 
     def feed(self, data: BytesLike) -> None:
         """Buffer ``data`` for :meth:`next_frame` (the other readers take data directly)."""
@@ -385,6 +448,15 @@ class FrameDecoder:
         """
         if self._error is not None:
             raise self._error
+        if self._body is not None:
+            # the rest of a large frame's body first (when it was not read into place)
+            body_view = memoryview(self._body)[self._body_filled :]
+            n = min(len(body_view), len(data))
+            body_view[:n] = memoryview(data)[:n]
+            self.body_received(n, out, make_message)
+            if self._body is not None or n == len(data):
+                return
+            data = memoryview(data)[n:]
         buf = self._buf
         if buf:
             buf += data
@@ -415,6 +487,14 @@ class FrameDecoder:
                     raise self._too_large(size)
                 stop = start + size
                 if stop > end:
+                    if DIRECT_BODY_MIN <= size <= DIRECT_BODY_MAX and not flags & FLAG_COMMAND:
+                        # a large body still arriving: into a buffer of its own, which
+                        # the engine's next reads fill in place (body_target)
+                        body = self._body = bytearray(size)
+                        self._body_filled = end - start
+                        self._body_more = bool(flags & FLAG_MORE)
+                        body[: end - start] = mv[start:end]
+                        pos = end
                     break
                 pos = stop
                 if flags & FLAG_COMMAND:
