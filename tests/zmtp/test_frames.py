@@ -430,3 +430,22 @@ def test_in_place_bodies_are_capped_and_never_commands() -> None:
     assert target is not None
     with pytest.raises(ValueError):
         big.body_received(len(target) + 1, out)
+
+
+def test_a_body_buffer_is_reused_while_large_frames_keep_coming() -> None:
+    """A fresh large allocation costs page faults: the next large frame of a similar
+    size reuses the last body's buffer; small traffic lets it go."""
+    big = encode_message([b"a" * 100_000])
+    dec = FrameDecoder()
+    out: list[Item] = []
+    dec.read_messages(big[:1000], out, list, lambda b, s: True)
+    first = dec.body_target()
+    assert first is not None
+    _direct_read(dec, big[1000:] + big[:1000], out, 1 << 20)  # the next one begins
+    second = dec.body_target()
+    assert second is not None and second.obj is first.obj  # the same buffer again
+    _direct_read(dec, big[1000:], out, 1 << 20)
+    assert out == [[b"a" * 100_000]] * 2
+    assert out[0][0] is not out[1][0]  # each message its own bytes, not the buffer
+    dec.read_messages(encode_message([b"small"]), out, list, lambda b, s: True)
+    assert dec._spare is None
