@@ -449,3 +449,28 @@ def test_a_body_buffer_is_reused_while_large_frames_keep_coming() -> None:
     assert out[0][0] is not out[1][0]  # each message its own bytes, not the buffer
     dec.read_messages(encode_message([b"small"]), out, list, lambda b, s: True)
     assert dec._spare is None
+
+
+@pytest.mark.parametrize("cut", [1, 5, 8])
+def test_a_large_frame_whose_header_straddles_two_reads(cut: int) -> None:
+    big = bytes(range(256)) * 400  # 102,400 bytes: read in place once the header is whole
+    data = encode_message([big]) + encode_message([b"after"])
+    dec = FrameDecoder()
+    out: list[Item] = []
+    dec.read_messages(data[:cut], out, list, lambda b, s: True)
+    assert dec.body_target() is None  # the header is not complete yet
+    dec.read_messages(data[cut:20], out, list, lambda b, s: True)
+    assert dec.body_target() is not None
+    _direct_read(dec, data[20:], out, 30000)
+    assert out == [[big], [b"after"]] and dec.buffered == 0
+
+
+def test_a_frame_over_the_in_place_limit_is_appended_to_not_reparsed() -> None:
+    """Above DIRECT_BODY_MAX a body is buffered as it arrives; each read only appends."""
+    body = b"z" * (DIRECT_BODY_MAX + 1000)
+    data = encode_message([body])
+    dec = FrameDecoder()
+    out: list[Item] = []
+    for i in range(0, len(data), 65536):
+        dec.read_messages(data[i : i + 65536], out, list, lambda b, s: True)
+    assert out == [[body]] and dec.buffered == 0

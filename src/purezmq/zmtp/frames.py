@@ -8,10 +8,11 @@ The encoder writes a short header whenever the body fits in one size byte, exact
 libzmq (a 255-byte body is ``00 ff``, a 256-byte body ``02 00 00 00 00 00 00 01 00``).
 
 The decoder is incremental and accepts any chunking. It parses every complete frame that
-is buffered in one pass (a bytearray plus ``struct.unpack_from``; bodies are sliced out
-once through a memoryview, the buffer is compacted once per call), and when nothing is
-buffered it parses straight from the caller's data without copying it first. Like
-libzmq it accepts a LONG header for a small body and ignores the reserved flag bits.
+is buffered in one pass. The traffic path (:meth:`FrameDecoder.read_messages`) parses a
+``bytes`` copy of each read (indexing and slicing bytes is the cheapest per frame: one
+allocation per body), and touches a partial frame kept from an earlier read only to
+append to it until it is complete. Like libzmq it accepts a LONG header for a small body
+and ignores the reserved flag bits.
 A frame larger than the limit is rejected as soon as its header is seen, before any of
 its body is kept. A large message frame whose body is still arriving gets a buffer of
 its own (:data:`DIRECT_BODY_MIN` to :data:`DIRECT_BODY_MAX` bytes), which the engine's
@@ -435,6 +436,20 @@ class FrameDecoder:
         if src is buf and pos:
             del buf[:pos]
 
+    def _start_body(self, size: int, flags: int, received: memoryview) -> None:
+        """A large message frame's body begins (``received`` is what arrived of it)."""
+        spare = self._spare
+        self._spare = None
+        if spare is not None and size <= len(spare) <= 2 * size:
+            body = memoryview(spare)[:size]
+        else:
+            body = memoryview(bytearray(size))
+        n = len(received)
+        body[:n] = received
+        self._body = body
+        self._body_filled = n
+        self._body_more = bool(flags & FLAG_MORE)
+
     def read_messages(
         self,
         data: BytesLike,
@@ -465,62 +480,81 @@ class FrameDecoder:
                 return
             data = memoryview(data)[n:]
         buf = self._buf
+        limit = self._limit
         if buf:
             buf += data
-            src: BytesLike = buf
+            end = len(buf)
+            if end < SHORT_HEADER_SIZE:
+                return
+            # the first buffered frame must be complete before anything is parsed: a
+            # frame arriving in many reads is only appended to, never copied again
+            flags = buf[0]
+            if flags & FLAG_LONG:
+                if end < LONG_HEADER_SIZE:
+                    return
+                size = _unpack_size(buf, 1)[0]
+                start = LONG_HEADER_SIZE
+            else:
+                size = buf[1]
+                start = SHORT_HEADER_SIZE
+            if size > limit:
+                raise self._too_large(size)
+            if start + size > end:
+                if DIRECT_BODY_MIN <= size <= DIRECT_BODY_MAX and not flags & FLAG_COMMAND:
+                    self._start_body(size, flags, memoryview(buf)[start:])
+                    buf.clear()
+                return
+            src = bytes(buf)  # bytes: indexing and slicing are cheapest on them
+            buf.clear()
         else:
-            src = data
-        end = len(src)
+            src = data if type(data) is bytes else bytes(data)
+            end = len(src)
         pos = 0
-        limit = self._limit
         parts = self._parts
         unpack_size = _unpack_size
-        with memoryview(src) as mv:
-            while True:
-                avail = end - pos
-                if avail < SHORT_HEADER_SIZE:
+        append = out.append
+        while True:
+            avail = end - pos
+            if avail < SHORT_HEADER_SIZE:
+                break
+            flags = src[pos]
+            if flags & FLAG_LONG:
+                if avail < LONG_HEADER_SIZE:
                     break
-                flags = mv[pos]
-                if flags & FLAG_LONG:
-                    if avail < LONG_HEADER_SIZE:
-                        break
-                    size = unpack_size(mv, pos + 1)[0]
-                    start = pos + LONG_HEADER_SIZE
-                else:
-                    size = mv[pos + 1]
-                    start = pos + SHORT_HEADER_SIZE
-                if size > limit:
-                    self._parts = parts
-                    raise self._too_large(size)
-                stop = start + size
-                if stop > end:
-                    if DIRECT_BODY_MIN <= size <= DIRECT_BODY_MAX and not flags & FLAG_COMMAND:
-                        # a large body still arriving: into a buffer of its own, which
-                        # the engine's next reads fill in place (body_target)
-                        spare = self._spare
-                        self._spare = None
-                        if spare is not None and size <= len(spare) <= 2 * size:
-                            body = self._body = memoryview(spare)[:size]
-                        else:
-                            body = self._body = memoryview(bytearray(size))
-                        self._body_filled = end - start
-                        self._body_more = bool(flags & FLAG_MORE)
-                        body[: end - start] = mv[start:end]
-                        pos = end
+                size = unpack_size(src, pos + 1)[0]
+                start = pos + LONG_HEADER_SIZE
+            else:
+                size = src[pos + 1]
+                start = pos + SHORT_HEADER_SIZE
+            if size > limit:
+                self._parts = parts
+                raise self._too_large(size)
+            stop = start + size
+            if stop > end:
+                if DIRECT_BODY_MIN <= size <= DIRECT_BODY_MAX and not flags & FLAG_COMMAND:
+                    # a large body still arriving: into a buffer of its own, which the
+                    # engine's next reads fill in place (body_target)
+                    self._start_body(size, flags, memoryview(src)[start:end])
+                    pos = end
+                break
+            pos = stop
+            if flags & FLAG_COMMAND:
+                if not on_command(src[start:stop], out):
                     break
-                pos = stop
-                if flags & FLAG_COMMAND:
-                    if not on_command(mv[start:stop].tobytes(), out):
-                        break
-                    continue
-                parts.append(mv[start:stop].tobytes())
-                if not flags & FLAG_MORE:
-                    out.append(parts if make_message is None else make_message(parts))  # type: ignore[arg-type]
-                    parts = []
-            self._parts = parts
-            if src is not buf and pos < end:
-                buf += mv[pos:]
-        if src is buf and pos:
-            del buf[:pos]
+                continue
+            if flags & FLAG_MORE:
+                parts.append(src[start:stop])
+                continue
+            if parts:
+                parts.append(src[start:stop])
+                append(parts if make_message is None else make_message(parts))  # type: ignore[arg-type]
+                parts = []
+            elif make_message is None:
+                append([src[start:stop]])  # type: ignore[arg-type]
+            else:
+                append(make_message([src[start:stop]]))
+        self._parts = parts
+        if pos < end:
+            buf += memoryview(src)[pos:]
         if self._body is None:
             self._spare = None  # no large frame follows right away: let its buffer go
