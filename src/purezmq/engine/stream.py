@@ -197,9 +197,11 @@ class StreamEngine(asyncio.BufferedProtocol):
     def get_buffer(self, sizehint: int) -> memoryview:
         conn = self.conn
         if conn is not None:
-            # a large frame's body arriving: read it straight into its own buffer
+            # a large frame's body arriving: read it straight into its own buffer,
+            # unless little of it is left (then one ordinary read takes that rest and
+            # what follows it, instead of a read of a few bytes)
             target = conn.read_target()
-            if target is not None:
+            if target is not None and len(target) >= len(self._view):
                 self._body_read = True
                 return target
         self._body_read = False

@@ -507,8 +507,17 @@ class FrameDecoder:
             src = bytes(buf)  # bytes: indexing and slicing are cheapest on them
             buf.clear()
         else:
+            end = len(data)
+            if end >= LONG_HEADER_SIZE and data[0] & (FLAG_LONG | FLAG_COMMAND) == FLAG_LONG:
+                # a read that begins with a large message frame still arriving: its
+                # body buffer takes the data as it is (no bytes copy of the read first)
+                size = _unpack_size(data, 1)[0]
+                if size > limit:
+                    raise self._too_large(size)
+                if DIRECT_BODY_MIN <= size <= DIRECT_BODY_MAX and size > end - LONG_HEADER_SIZE:
+                    self._start_body(size, data[0], memoryview(data)[LONG_HEADER_SIZE:])
+                    return
             src = data if type(data) is bytes else bytes(data)
-            end = len(src)
         pos = 0
         parts = self._parts
         unpack_size = _unpack_size
