@@ -44,7 +44,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=_prog(), description=__doc__)
     parser.add_argument("--json", action="store_true", help="output keys as JSON dict")
     parser.add_argument("--secret", type=str, help="specify secret key to derive a public key")
-    opts = parser.parse_args(argv)
+    args = list(sys.argv[1:] if argv is None else argv)
+    if "--secret" in args[:-1]:
+        # a z85 secret may begin with "-", which argparse would take for an option
+        # (pyzmq's curve_keygen then fails, about one key in 85): join it to the flag
+        i = args.index("--secret")
+        args[i : i + 2] = [f"--secret={args[i + 1]}"]
+    opts = parser.parse_args(args)
     try:
         if opts.secret:
             secret = opts.secret
