@@ -347,6 +347,29 @@ class FrameDecoder:
             raise self._error
         self._buf += data
 
+    def _first_header(self, buf: bytearray) -> tuple[int, int, int] | None:
+        """``(flags, size, body start)`` of the frame at the start of ``buf``; None while
+        its header is incomplete.
+
+        Raises:
+            FrameError: the size is above the limit.
+        """
+        end = len(buf)
+        if end < SHORT_HEADER_SIZE:
+            return None
+        flags = buf[0]
+        if flags & FLAG_LONG:
+            if end < LONG_HEADER_SIZE:
+                return None
+            size: int = _unpack_size(buf, 1)[0]
+            start = LONG_HEADER_SIZE
+        else:
+            size = buf[1]
+            start = SHORT_HEADER_SIZE
+        if size > self._limit:
+            raise self._too_large(size)
+        return flags, size, start
+
     def _too_large(self, size: int) -> FrameError:
         if size > MAX_FRAME_SIZE:
             err = FrameError(
@@ -370,22 +393,12 @@ class FrameDecoder:
         if self._error is not None:
             raise self._error
         buf = self._buf
-        end = len(buf)
-        if end < SHORT_HEADER_SIZE:
+        header = self._first_header(buf)
+        if header is None:
             return None
-        flags = buf[0]
-        if flags & FLAG_LONG:
-            if end < LONG_HEADER_SIZE:
-                return None
-            size = _unpack_size(buf, 1)[0]
-            start = LONG_HEADER_SIZE
-        else:
-            size = buf[1]
-            start = SHORT_HEADER_SIZE
-        if size > self._limit:
-            raise self._too_large(size)
+        flags, size, start = header
         stop = start + size
-        if stop > end:
+        if stop > len(buf):
             return None
         body = bytes(buf[start:stop])
         del buf[:stop]
@@ -484,21 +497,12 @@ class FrameDecoder:
         if buf:
             buf += data
             end = len(buf)
-            if end < SHORT_HEADER_SIZE:
-                return
             # the first buffered frame must be complete before anything is parsed: a
             # frame arriving in many reads is only appended to, never copied again
-            flags = buf[0]
-            if flags & FLAG_LONG:
-                if end < LONG_HEADER_SIZE:
-                    return
-                size = _unpack_size(buf, 1)[0]
-                start = LONG_HEADER_SIZE
-            else:
-                size = buf[1]
-                start = SHORT_HEADER_SIZE
-            if size > limit:
-                raise self._too_large(size)
+            header = self._first_header(buf)
+            if header is None:
+                return
+            flags, size, start = header
             if start + size > end:
                 if DIRECT_BODY_MIN <= size <= DIRECT_BODY_MAX and not flags & FLAG_COMMAND:
                     self._start_body(size, flags, memoryview(buf)[start:])
