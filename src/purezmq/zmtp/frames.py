@@ -347,7 +347,7 @@ class FrameDecoder:
             raise self._error
         self._buf += data
 
-    def _first_header(self, buf: bytearray) -> tuple[int, int, int] | None:
+    def _first_header(self, buf: BytesLike) -> tuple[int, int, int] | None:
         """``(flags, size, body start)`` of the frame at the start of ``buf``; None while
         its header is incomplete.
 
@@ -496,32 +496,26 @@ class FrameDecoder:
         limit = self._limit
         if buf:
             buf += data
-            end = len(buf)
-            # the first buffered frame must be complete before anything is parsed: a
-            # frame arriving in many reads is only appended to, never copied again
-            header = self._first_header(buf)
-            if header is None:
-                return
-            flags, size, start = header
-            if start + size > end:
-                if DIRECT_BODY_MIN <= size <= DIRECT_BODY_MAX and not flags & FLAG_COMMAND:
-                    self._start_body(size, flags, memoryview(buf)[start:])
-                    buf.clear()
-                return
-            src = bytes(buf)  # bytes: indexing and slicing are cheapest on them
-            buf.clear()
+            head: BytesLike = buf
         else:
-            end = len(data)
-            if end >= LONG_HEADER_SIZE and data[0] & (FLAG_LONG | FLAG_COMMAND) == FLAG_LONG:
-                # a read that begins with a large message frame still arriving: its
-                # body buffer takes the data as it is (no bytes copy of the read first)
-                size = _unpack_size(data, 1)[0]
-                if size > limit:
-                    raise self._too_large(size)
-                if DIRECT_BODY_MIN <= size <= DIRECT_BODY_MAX and size > end - LONG_HEADER_SIZE:
-                    self._start_body(size, data[0], memoryview(data)[LONG_HEADER_SIZE:])
+            head = data
+        # the first frame must be complete before anything is parsed: a frame arriving
+        # in many reads is only appended to (or read into its body buffer), and no read
+        # is copied to bytes for nothing
+        header = self._first_header(head)
+        end = len(head)
+        if header is None or header[1] + header[2] > end:
+            if header is not None and not header[0] & FLAG_COMMAND:
+                flags, size, start = header
+                if DIRECT_BODY_MIN <= size <= DIRECT_BODY_MAX:
+                    self._start_body(size, flags, memoryview(head)[start:])
+                    buf.clear()
                     return
-            src = data if type(data) is bytes else bytes(data)
+            if head is not buf:
+                buf += data
+            return
+        src = head if type(head) is bytes else bytes(head)  # cheapest to index and slice
+        buf.clear()
         pos = 0
         parts = self._parts
         unpack_size = _unpack_size
