@@ -352,16 +352,16 @@ class SocketCore:
                 return cache.popleft()
             routing = self.routing
             batch = routing.recv_batch(RX_BATCH)
+            got: tuple[list[bytes] | None, Pipe | None]
             if batch is not None:
                 msgs, pipe = batch
                 cache.extend(zip(msgs, repeat(pipe)))
-                if self.pending_detach:
-                    self._reap()
-                return cache.popleft()
-            msg = routing.recv()
+                got = cache.popleft()
+            else:
+                got = routing.recv(), routing.last_recv_pipe
             if self.pending_detach:
                 self._reap()
-            return msg, routing.last_recv_pipe
+            return got
         finally:
             lock.release()
 

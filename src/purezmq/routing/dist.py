@@ -51,14 +51,12 @@ class Dist:
         first = True
         for pipe in pipes:
             hwm = pipe.out_hwm
-            q = pipe.out_q
-            if (hwm == 0 or len(q) < hwm) and not pipe.conflate:
-                q.append(msg if first else list(msg))  # pipe.write inlined: the hot path
-                pipe.on_write()
-                first = False
-            elif pipe.conflate:
-                pipe.write(msg if first else list(msg))
-                first = False
+            if hwm == 0 or len(pipe.out_q) < hwm or pipe.conflate:
+                if first:
+                    pipe.write(msg)
+                    first = False
+                else:
+                    pipe.write(list(msg))
 
     def write_all(self, item: QueueItem) -> None:
         """Write a control item (a Subscription) to every pipe, ignoring the HWM."""

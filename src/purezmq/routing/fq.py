@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from purezmq.routing.pipe import Pipe
 
-__all__ = ["FairQueue"]
+__all__ = ["FairQueue", "FairQueued"]
 
 
 class FairQueue:
@@ -104,3 +104,28 @@ class FairQueue:
                 return True
             i += 1
         return False
+
+
+class FairQueued:
+    """The receiving half of a pattern that fair-queues its pipes and hands messages
+    over as they are (PULL, DEALER): ``recv``, ``recv_batch`` and ``can_recv`` of
+    :class:`~purezmq.routing.base.Routing`, over the pattern's ``_fq``."""
+
+    _fq: FairQueue
+    last_recv_pipe: Pipe | None
+
+    def recv(self) -> list[bytes] | None:
+        fq = self._fq
+        msg = fq.recv()
+        if msg is not None:
+            self.last_recv_pipe = fq.last_pipe
+        return msg
+
+    def recv_batch(self, limit: int) -> tuple[list[list[bytes]], Pipe] | None:
+        batch = self._fq.recv_batch(limit)
+        if batch is not None:
+            self.last_recv_pipe = batch[1]
+        return batch
+
+    def can_recv(self) -> bool:
+        return self._fq.has_in()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from purezmq.constants import SocketType
 from purezmq.routing.base import Routing
-from purezmq.routing.fq import FairQueue
+from purezmq.routing.fq import FairQueue, FairQueued
 from purezmq.routing.lb import LoadBalancer
 from purezmq.routing.pipe import Pipe
 
@@ -42,7 +42,7 @@ class Push(Routing):
         return self._lb.has_out()
 
 
-class Pull(Routing):
+class Pull(FairQueued, Routing):
     """PULL: fair-queue incoming messages (send raises ENOTSUP)."""
 
     socket_type = SocketType.PULL
@@ -62,19 +62,3 @@ class Pull(Routing):
     def detach(self, pipe: Pipe) -> None:
         self._fq.detach(pipe)
         pipe.active = False
-
-    def recv(self) -> list[bytes] | None:
-        fq = self._fq
-        msg = fq.recv()
-        if msg is not None:
-            self.last_recv_pipe = fq.last_pipe
-        return msg
-
-    def recv_batch(self, limit: int) -> tuple[list[list[bytes]], Pipe] | None:
-        batch = self._fq.recv_batch(limit)
-        if batch is not None:
-            self.last_recv_pipe = batch[1]
-        return batch
-
-    def can_recv(self) -> bool:
-        return self._fq.has_in()

@@ -12,7 +12,7 @@ import random
 from purezmq.constants import Errno, SocketOption, SocketType
 from purezmq.error import ZMQError
 from purezmq.routing.base import Routing, as_flag
-from purezmq.routing.fq import FairQueue
+from purezmq.routing.fq import FairQueue, FairQueued
 from purezmq.routing.lb import LoadBalancer
 from purezmq.routing.pipe import Pipe
 
@@ -160,7 +160,7 @@ class Router(Routing):
         return self._by_id.get(routing_id)
 
 
-class Dealer(Routing):
+class Dealer(FairQueued, Routing):
     """DEALER socket: lb send, fq recv; PROBE_ROUTER sends an empty message on attach."""
 
     socket_type = SocketType.DEALER
@@ -191,21 +191,5 @@ class Dealer(Routing):
     def send(self, msg: list[bytes]) -> bool:
         return self._lb.send(msg) is not None
 
-    def recv(self) -> list[bytes] | None:
-        fq = self._fq
-        msg = fq.recv()
-        if msg is not None:
-            self.last_recv_pipe = fq.last_pipe
-        return msg
-
-    def recv_batch(self, limit: int) -> tuple[list[list[bytes]], Pipe] | None:
-        batch = self._fq.recv_batch(limit)
-        if batch is not None:
-            self.last_recv_pipe = batch[1]
-        return batch
-
     def can_send(self) -> bool:
         return self._lb.has_out()
-
-    def can_recv(self) -> bool:
-        return self._fq.has_in()
