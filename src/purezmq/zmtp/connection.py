@@ -337,22 +337,10 @@ class ZMTPConnection:
         if self._phase is not _TRAFFIC:
             raise ProtocolStateError(f"cannot send a message in the {self._phase.value} phase")
         popleft = queue.popleft
-        if self._wrap:
-            while queue and budget > 0:
-                msg = popleft()
-                if type(msg) is list:
-                    self.send_message(msg)
-                    for f in msg:
-                        budget -= len(f)
-                elif hasattr(msg, "topic"):
-                    self.send_subscribe(msg.topic, msg.subscribe)
-                else:
-                    self.send_message(list(msg))
-                budget -= 16
-            return budget
-        obuf, pieces = self._obuf, self._pieces
+        # the fast paths write frames themselves: not for a mechanism that wraps them
+        fast = bulk = not self._wrap
+        obuf = self._obuf
         short_last = _SHORT_LAST
-        bulk = True
         while queue and budget > 0:
             n = len(queue)
             if bulk and n >= _BULK_MIN:
@@ -368,7 +356,7 @@ class ZMTPConnection:
                 bulk = False
             msg = popleft()
             if type(msg) is list:
-                if len(msg) == 1:
+                if fast and len(msg) == 1:
                     body = msg[0]
                     n = len(body)
                     if n <= MAX_SHORT_SIZE:
@@ -377,17 +365,14 @@ class ZMTPConnection:
                         obuf += body
                         budget -= n + 16
                         continue
-                elif not msg:
-                    raise _einval("a message has at least one frame")
-                encode_message_into(msg, obuf, pieces)
+                self.send_message(msg)
                 for f in msg:
                     budget -= len(f)
-                budget -= 16
             elif hasattr(msg, "topic"):
                 self.send_subscribe(msg.topic, msg.subscribe)
             else:
                 self.send_message(list(msg))
-                budget -= 16
+            budget -= 16
         return budget
 
     def send_subscribe(self, topic: bytes, subscribe: bool) -> None:
