@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import pytest
 
@@ -136,3 +137,41 @@ def test_a_stream_of_large_messages_around_the_in_place_read_sizes(net: Net, our
         push.send_multipart(parts)
     for parts in sent:
         assert pull.recv_multipart() == parts
+
+
+@roles("PUSH", "PULL")
+def test_a_burst_of_small_messages_takes_the_batch_paths(
+    net: Net, ours_is: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ours sending: runs of queued small messages are encoded in bulk
+    (encode_messages_into). Ours receiving: messages are taken from the pipe in batches
+    (Routing.recv_batch). Either way libzmq's side sees, or sent, the same stream."""
+    from purezmq.routing.pipeline import Pull
+    from purezmq.zmtp import connection
+
+    used: list[int] = []
+    encode = connection.encode_messages_into
+    recv_batch = Pull.recv_batch
+
+    def counting_encode(msgs: list[Any], buf: bytearray, budget: int) -> int:
+        cost = encode(msgs, buf, budget)
+        used.append(len(msgs) if cost >= 0 else 0)
+        return cost
+
+    def counting_batch(self: Pull, limit: int) -> Any:
+        got = recv_batch(self, limit)
+        used.append(len(got[0]) if got is not None else 0)
+        return got
+
+    monkeypatch.setattr(connection, "encode_messages_into", counting_encode)
+    monkeypatch.setattr(Pull, "recv_batch", counting_batch)
+    tx, rx = _sides(net, ours_is, "PUSH")
+    push, pull = tx.socket("PUSH", SNDHWM=0), rx.socket("PULL", RCVHWM=0)
+    net.link(push, pull)
+    shapes = [[b"%d"], [b"%d", b"", b"tail"], [b"%d", b"x" * 300]]
+    sent = [[f.replace(b"%d", b"%d" % i) for f in shapes[i % 3]] for i in range(3000)]
+    for parts in sent:
+        push.send_multipart(parts)
+    got = [pull.recv_multipart() for _ in sent]
+    assert got == sent
+    assert max(used) > 1  # a batch really was taken, on the side that is ours
