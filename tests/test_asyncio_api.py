@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -46,6 +47,49 @@ async def test_recv_of_queued_message_is_already_done(actx: azmq.Context) -> Non
     await b.send(b"ready")
     fut = a.recv()
     assert fut.done() and fut.result() == b"ready"
+
+
+def _count_attempts(sock: azmq.Socket, before_return: Any = None) -> list[int]:
+    """Count the socket's receive attempts (``try_recv_pipe``); ``before_return`` runs
+    after the first one, as if another thread acted just after that attempt."""
+    core = sock._core
+    real = core.try_recv_pipe
+    calls = [0]
+
+    def counting() -> Any:
+        got = real()
+        calls[0] += 1
+        if calls[0] == 1 and before_return is not None:
+            before_return()
+        return got
+
+    core.try_recv_pipe = counting  # type: ignore[method-assign]
+    return calls
+
+
+@pytest.mark.asyncio
+async def test_waiting_recv_tries_once_when_nothing_changed(actx: azmq.Context) -> None:
+    """A recv that has to wait registers without a second attempt when nothing was
+    notified since its first (SocketCore.notified); the wake-up attempts again."""
+    a, b = _pair(actx, "inproc://once")
+    calls = _count_attempts(a)
+    fut = a.recv()
+    assert not fut.done() and calls == [1]
+    await b.send(b"m")
+    assert await asyncio.wait_for(fut, 5) == b"m"
+    assert calls == [2]
+
+
+@pytest.mark.asyncio
+async def test_waiting_recv_sees_a_message_that_came_before_it_registered(
+    actx: azmq.Context,
+) -> None:
+    """A message delivered between a recv's failed attempt and its registration (by
+    another thread, in life) notified nobody: the recv must attempt again at once."""
+    a, b = _pair(actx, "inproc://slip")
+    _count_attempts(a, before_return=lambda: b.send(b"slipped"))
+    fut = a.recv()
+    assert fut.done() and fut.result() == b"slipped"
 
 
 @pytest.mark.asyncio

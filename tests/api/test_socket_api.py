@@ -209,3 +209,26 @@ def test_exports() -> None:
     assert devices.device is device and callable(proxy) and callable(proxy_steerable)
     for name in ("device", "devices", "proxy", "proxy_steerable", "IPC_PATH_MAX_LEN"):
         assert name in purezmq.__all__
+
+
+def test_failed_fast_path_attempt_is_not_repeated_before_waiting(ctx: purezmq.Context) -> None:
+    """recv/send try once in their fast path; the waiting path then registers and tries
+    once more (as it must), without a third attempt in between."""
+    pull, push = ctx.socket(purezmq.PULL), ctx.socket(purezmq.PUSH)
+    pull.rcvtimeo = push.sndtimeo = 0
+    core_in, core_out = pull._core, push._core
+    with (
+        mock.patch.object(core_in, "try_recv_pipe", wraps=core_in.try_recv_pipe) as recv_try,
+        mock.patch.object(core_out, "try_send", wraps=core_out.try_send) as send_try,
+    ):
+        with pytest.raises(purezmq.Again):
+            pull.recv(purezmq.NOBLOCK)
+        assert recv_try.call_count == 1  # NOBLOCK: the fast path's attempt only
+        with pytest.raises(purezmq.Again):
+            pull.recv()
+        assert recv_try.call_count == 3
+        with pytest.raises(purezmq.Again):
+            push.send(b"x")  # no peer: mute
+        assert send_try.call_count == 2
+    pull.close()
+    push.close()

@@ -190,3 +190,35 @@ def test_select_is_check_over_a_batch(topics: list[bytes], firsts: list[bytes], 
         t.add(topic)
     msgs = [[first, b"body"] for first in firsts]
     assert t.select(msgs, inv) == [m for m in msgs if t.check(m[0]) != inv]
+
+
+@settings(deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 2), st.integers(0, 2), small_topic), max_size=60),
+    st.lists(small_topic, max_size=8),
+)
+def test_mtrie_match_after_any_change(
+    ops: list[tuple[int, int, bytes]], probes: list[bytes]
+) -> None:
+    """match (and its one-lookup path while every topic has the same length) stays
+    the naive prefix match through add, rm and rm_pipe."""
+    pipes = [make_pipe() for _ in range(3)]
+    m = MTrie()
+    model: dict[bytes, set[int]] = {}
+    for kind, pi, topic in ops:
+        if kind == 0:
+            m.add(topic, pipes[pi])
+            model.setdefault(topic, set()).add(pi)
+        elif kind == 1:
+            m.rm(topic, pipes[pi])
+            model.get(topic, set()).discard(pi)
+        else:
+            m.rm_pipe(pipes[pi])
+            for holders in model.values():
+                holders.discard(pi)
+        model = {k: s for k, s in model.items() if s}
+        for data in probes + [b"", b"abab", b"a"]:
+            want = {pi for k, s in model.items() if data.startswith(k) for pi in s}
+            got = list(m.match(data))
+            assert len(got) == len(set(map(id, got)))
+            assert {pipes.index(p) for p in got} == want

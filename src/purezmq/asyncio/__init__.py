@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 from purezmq.constants import Errno, Flag
 from purezmq.constants import SocketOption as O
 from purezmq.context_base import ContextBase
-from purezmq.engine.core import pipe_properties
+from purezmq.engine.core import SocketCore, pipe_properties
 from purezmq.engine.ioloop import IOLoop
 from purezmq.engine.waiters import FutureWaiter
 from purezmq.error import Again, ZMQError
@@ -43,6 +43,7 @@ __all__ = ["Context", "Poller", "Socket"]
 _NOTHING: Any = object()
 _NOBLOCK = int(Flag.NOBLOCK)
 _SNDMORE = int(Flag.SNDMORE)
+_RCVTIMEO = int(O.RCVTIMEO)
 
 
 def _done(loop: asyncio.AbstractEventLoop, result: Any) -> asyncio.Future[Any]:
@@ -82,7 +83,17 @@ class _Wake:
     """The waiter of one pending future: on a wake-up (from any thread) it schedules
     one attempt on the future's loop, made only while it is first in its queue."""
 
-    __slots__ = ("_attempt", "_fut", "_loop", "_queue", "_scheduled", "_thread_id", "timer")
+    __slots__ = (
+        "_attempt",
+        "_core",
+        "_fut",
+        "_loop",
+        "_pending",
+        "_queue",
+        "_scheduled",
+        "_thread_id",
+        "timer",
+    )
 
     def __init__(
         self,
@@ -90,11 +101,15 @@ class _Wake:
         fut: _SocketFuture,
         attempt: Callable[[], Any],
         queue: deque[_Wake],
+        core: SocketCore,
+        pending: set[asyncio.Future[Any]],
     ) -> None:
         self._loop = loop
         self._fut = fut
         self._attempt = attempt
         self._queue = queue
+        self._core = core
+        self._pending = pending
         self._scheduled = False
         self._thread_id = threading.get_ident()
         self.timer: asyncio.TimerHandle | None = None
@@ -127,7 +142,8 @@ class _Wake:
         """Attempt, if still waiting and first in line."""
         self._scheduled = False
         fut = self._fut
-        if fut.done() or not self._queue or self._queue[0] is not self:
+        queue = self._queue
+        if fut.done() or not queue or queue[0] is not self:
             return
         try:
             got = self._attempt()
@@ -136,6 +152,31 @@ class _Wake:
             return
         if got is not _NOTHING:
             fut._pz_finish(got)
+
+    def done(self, _: asyncio.Future[Any]) -> None:
+        """The future is done (result, error, timeout or cancel): unregister, and let
+        the next in line try."""
+        self._pending.discard(self._fut)
+        self._core.remove_waiter(self)
+        timer = self.timer
+        if timer is not None:
+            timer.cancel()
+        queue = self._queue
+        if queue and queue[0] is self:
+            queue.popleft()
+            if queue:
+                queue[0].wake()  # the next in line may be able to go now
+        else:
+            try:
+                queue.remove(self)
+            except ValueError:
+                pass
+
+    def timed_out(self) -> None:
+        """RCVTIMEO/SNDTIMEO passed."""
+        fut = self._fut
+        if not fut.done():
+            fut.set_exception(Again())
 
 
 class Socket(SocketBase):
@@ -207,8 +248,8 @@ class Socket(SocketBase):
         attempt: Callable[[], Any],
         flags: int,
         timeout_opt: int,
-        restore: Callable[[Any], None] | None = None,
-        tried: bool = False,
+        seen: int | None = None,
+        loop: asyncio.AbstractEventLoop | None = None,
     ) -> Any:
         """A future for ``attempt()``: done at once if it succeeds now, else resolved
         by a waiter callback on this loop when the socket's state changes.
@@ -220,11 +261,17 @@ class Socket(SocketBase):
 
         Waiting sends and receives complete in call order (FIFO per direction, like
         pyzmq): only the oldest waiting future of a direction attempts.
+
+        ``seen``: the caller's own attempt just found nothing while ``core.notified``
+        read this (and ``loop`` is the running loop it already looked up).
         """
-        loop = asyncio.get_running_loop()
+        if loop is None:
+            loop = asyncio.get_running_loop()
         fut = _SocketFuture(loop=loop)
-        queue = self._recv_futures if timeout_opt == O.RCVTIMEO else self._send_futures
-        if not queue and not tried:
+        core = self._core
+        queue = self._recv_futures if timeout_opt == _RCVTIMEO else self._send_futures
+        if not queue and seen is None:
+            seen = core.notified
             try:
                 got = attempt()
             except Exception as exc:
@@ -236,51 +283,34 @@ class Socket(SocketBase):
         if flags & _NOBLOCK:
             fut.set_exception(Again())
             return fut
-        core = self._core
         timeout_ms = core.opt(timeout_opt)
-        waiter = _Wake(loop, fut, attempt, queue)
         pending = self._pending
-
-        def cleanup(_: asyncio.Future[Any]) -> None:
-            pending.discard(fut)
-            core.remove_waiter(waiter)
-            timer = waiter.timer
-            if timer is not None:
-                timer.cancel()
-            was_head = bool(queue) and queue[0] is waiter
-            try:
-                queue.remove(waiter)
-            except ValueError:
-                pass
-            if was_head and queue:
-                queue[0].wake()  # the next in line may be able to go now
-
-        def timed_out() -> None:
-            if not fut.done():
-                fut.set_exception(Again())
-
+        waiter = _Wake(loop, fut, attempt, queue, core, pending)
         queue.append(waiter)
-        core.add_waiter(waiter)
+        core.waiters.add(waiter)
         pending.add(fut)
-        fut.add_done_callback(cleanup)
+        fut.add_done_callback(waiter.done)
         if timeout_ms >= 0:
-            waiter.timer = loop.call_later(timeout_ms / 1000.0, timed_out)
+            waiter.timer = loop.call_later(timeout_ms / 1000.0, waiter.timed_out)
         # Another thread (the I/O thread, or an inproc peer's) may have changed the
-        # state between the last attempt and add_waiter, a wake-up this waiter did
-        # not get: attempt once more now that it is registered.
-        if threading.get_ident() == waiter._thread_id:
+        # state between the last attempt and registering, a wake-up this waiter did
+        # not get: attempt once more now (on this, the waiter's own thread), unless
+        # nothing was notified since that attempt (every change notifies:
+        # SocketCore.notified)
+        if seen is None or core.notified != seen:
             waiter.check()
-        else:
-            waiter.wake()
         return fut
 
     # ------------------------------------------------------------------ sending
     def _send_parts(self, parts: list[bytes], flags: int, result: Any = None) -> Any:
         core = self._core
+        seen: int | None = None
+        loop: asyncio.AbstractEventLoop | None = None
         if not self._send_futures:
             # the per-message fast path: room in a pipe, nobody waits before us
             loop = asyncio.get_running_loop()
             fut = loop.create_future()
+            seen = core.notified
             try:
                 sent = core.try_send(parts)
             except Exception as exc:
@@ -292,15 +322,12 @@ class Socket(SocketBase):
             if flags & _NOBLOCK:
                 fut.set_exception(Again())
                 return fut
-            tried = True
-        else:
-            tried = False
 
         def attempt() -> Any:
             # a sent message cannot be taken back: no undo
             return (result, None) if core.try_send(parts) else _NOTHING
 
-        return self._future(attempt, flags, O.SNDTIMEO, tried=tried)
+        return self._future(attempt, flags, O.SNDTIMEO, seen=seen, loop=loop)
 
     def send_multipart(
         self,
@@ -400,10 +427,13 @@ class Socket(SocketBase):
     def _take_frame(self, copy: bool, convert: Callable[[Any], Any] | None = None) -> Any:
         rx = self._rx
         if not rx:
-            msg, new_props = self._core.try_recv_with_properties()
+            msg, pipe = self._core.try_recv_pipe()
             if msg is None:
                 return _NOTHING
-            self._rx_meta[0] = new_props
+            if copy and convert is None and len(msg) == 1:
+                # as recv's fast path: the metadata only if the message is given back
+                return msg[0], partial(self._restore_from, msg, pipe)
+            self._rx_meta[0] = pipe_properties(pipe)
             rx.extend(msg)
         props = self._rx_meta[0]
         frame = rx.popleft()
@@ -424,8 +454,10 @@ class Socket(SocketBase):
         if not self._recv_futures and not self._rx:
             # the per-message fast path: a message is queued, nobody waits before us
             loop = asyncio.get_running_loop()
+            core = self._core
+            seen = core.notified
             try:
-                msg, pipe = self._core.try_recv_pipe()
+                msg, pipe = core.try_recv_pipe()
             except Exception as exc:
                 return _failed(loop, exc)
             if msg is not None:
@@ -443,7 +475,9 @@ class Socket(SocketBase):
                     fut._pz_undo = partial(self._restore_from, msg, pipe)
                 fut.set_result(frame)
                 return fut
-            return self._future(lambda: self._take_frame(copy), flags, O.RCVTIMEO, tried=True)  # type: ignore[no-any-return]
+            return self._future(  # type: ignore[no-any-return]
+                lambda: self._take_frame(copy), flags, O.RCVTIMEO, seen=seen, loop=loop
+            )
         return self._future(lambda: self._take_frame(copy), flags, O.RCVTIMEO)  # type: ignore[no-any-return]
 
     def _restore_from(self, frames: list[bytes], pipe: Any) -> None:

@@ -52,6 +52,9 @@ _SENDS_IDENTITY = frozenset({SocketType.REQ, SocketType.DEALER, SocketType.ROUTE
 
 _NO_PROPERTIES: dict[str, bytes] = {}
 
+#: what :meth:`SocketCore.opt` gives for an option never set
+_OPTION_DEFAULTS: dict[int, Any] = {number: spec.default for number, spec in OPTIONS.items()}
+
 
 def pipe_properties(pipe: Pipe | None) -> dict[str, bytes]:
     """The handshake metadata of the connection behind ``pipe`` (empty if none)."""
@@ -95,6 +98,10 @@ class SocketCore:
         self.routing = make_routing(socket_type)
         self.options: dict[int, Any] = {}
         self.waiters: set[Waiter] = set()
+        #: bumped by every notify: an attempt made while it read n found nothing, and
+        #: it still reads n, so nothing has changed since (a waiter registered after
+        #: that attempt need not try again before it waits)
+        self.notified = 0
         self.closed = False
         #: the process's fork generation while the socket can be used, -1 once it is
         #: closed or its context terminated: the per-message paths compare just this
@@ -125,11 +132,12 @@ class SocketCore:
     # ------------------------------------------------------------------ options
     def opt(self, option: int) -> Any:
         """The current value of ``option`` (its default if never set)."""
-        try:
-            return self.options[option]
-        except KeyError:
-            spec = OPTIONS.get(option)
-            return spec.default if spec is not None else None
+        # no try/except: most options read per call (RCVTIMEO, SNDTIMEO) are never set,
+        # and a raised KeyError costs more than this whole method
+        options = self.options
+        if option in options:
+            return options[option]
+        return _OPTION_DEFAULTS.get(option)
 
     @property
     def conflate(self) -> bool:
@@ -268,6 +276,7 @@ class SocketCore:
 
     def notify(self) -> None:
         """Wake every waiter (any thread; cheap when nobody waits)."""
+        self.notified += 1
         if self.waiters:
             for w in tuple(self.waiters):
                 w.wake()
@@ -276,6 +285,7 @@ class SocketCore:
         """:meth:`notify` for the engine's own callbacks (no socket operation under
         way): a waiter on this very thread may complete at once (``wake_now``) instead
         of in a later loop turn."""
+        self.notified += 1
         if self.waiters:
             for w in tuple(self.waiters):
                 now = getattr(w, "wake_now", None)

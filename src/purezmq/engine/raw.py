@@ -82,6 +82,8 @@ class RawEngine(StreamEngine):
             transport.writelines(chunks)
         if was_full or self.core.waiters:
             self.core.notify()
+        else:
+            self.core.notified += 1  # the state changed all the same (SocketCore.notified)
         if q and not self._write_paused:
             self._schedule_flush()
         elif self._lingering and not q:

@@ -207,8 +207,18 @@ class StreamEngine(asyncio.BufferedProtocol):
         self._body_read = False
         return self._view
 
-    @_in_callback
     def buffer_updated(self, nbytes: int) -> None:
+        # what @_in_callback does, written out: this is the per-read path
+        lock = self._wlock
+        lock.acquire()
+        self._busy += 1
+        try:
+            self._received(nbytes)
+        finally:
+            self._busy -= 1
+            lock.release()
+
+    def _received(self, nbytes: int) -> None:
         conn = self.conn
         if conn is None or self._closed:
             return
@@ -447,10 +457,9 @@ class StreamEngine(asyncio.BufferedProtocol):
             ):
                 return False
             conn.send_messages(pipe.out_q, FLUSH_BUDGET)
-            chunks = conn.take_output()
-            if not chunks:
+            data = conn.data_to_send()
+            if not data:
                 return not pipe.out_q
-            data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
             try:
                 n = os.write(self.fd, data)
             except (BlockingIOError, InterruptedError):
@@ -509,6 +518,8 @@ class StreamEngine(asyncio.BufferedProtocol):
         conn, transport = self.conn, self.transport
         if conn is None or transport is None or self._closed:
             return
+        if not self._leftover and not conn.has_output:
+            return  # most reads are answered by nothing
         chunks = conn.take_output()
         if self._leftover:
             # bytes a direct write could not finish go out before anything newer

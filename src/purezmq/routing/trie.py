@@ -154,12 +154,19 @@ class RmResult(IntEnum):
 class MTrie:
     """Subscriptions of a PUB/XPUB socket: which pipes want which prefixes."""
 
-    __slots__ = ("_by_pipe", "_lengths", "_subs")
+    __slots__ = ("_by_pipe", "_lengths", "_only", "_subs")
 
     def __init__(self) -> None:
         self._subs: dict[bytes, dict[Pipe, None]] = {}
         self._by_pipe: dict[Pipe, dict[bytes, None]] = {}
         self._lengths = _Lengths()
+        #: the length of every topic when they all have the same (typically just b""
+        #: or one topic), else -1: ``match`` then needs one lookup
+        self._only = -1
+
+    def _lengths_changed(self) -> None:
+        lengths = self._lengths.sorted
+        self._only = lengths[0] if len(lengths) == 1 else -1
 
     def add(self, topic: bytes, pipe: Pipe) -> bool:
         """Subscribe ``pipe`` to ``topic``; True if no pipe had ``topic`` before."""
@@ -167,6 +174,7 @@ class MTrie:
         if pipes is None:
             self._subs[topic] = {pipe: None}
             self._lengths.add(len(topic))
+            self._lengths_changed()
             first = True
         elif pipe in pipes:
             return False
@@ -190,6 +198,7 @@ class MTrie:
             return RmResult.VALUES_REMAIN
         del self._subs[topic]
         self._lengths.remove(len(topic))
+        self._lengths_changed()
         return RmResult.LAST_VALUE_REMOVED
 
     def rm_pipe(self, pipe: Pipe) -> list[tuple[bytes, bool]]:
@@ -211,6 +220,7 @@ class MTrie:
                 del self._subs[topic]
                 self._lengths.remove(len(topic))
             out.append((topic, last))
+        self._lengths_changed()
         return out
 
     def match(self, data: bytes) -> Iterable[Pipe]:
@@ -218,18 +228,17 @@ class MTrie:
 
         The result may be an internal container: iterate it before changing the trie.
         """
-        subs = self._subs
-        lengths = self._lengths.sorted
-        n = len(data)
-        if len(lengths) == 1:
-            # fast path: every topic has the same length (typically just b"" or one topic)
-            length = lengths[0]
-            if length > n:
+        only = self._only
+        if only >= 0:
+            # every topic has the same length: one lookup
+            if only > len(data):
                 return ()
-            return subs.get(data[:length]) or ()
+            return self._subs.get(data[:only]) or ()
+        subs = self._subs
+        n = len(data)
         result: dict[Pipe, None] | None = None
         merged = False
-        for length in lengths:
+        for length in self._lengths.sorted:
             if length > n:
                 break
             pipes = subs.get(data[:length])

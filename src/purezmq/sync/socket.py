@@ -72,9 +72,10 @@ class Socket(SocketBase):
         return int(dict(poller.poll(timeout)).get(self, 0))
 
     # ------------------------------------------------------------------ sending
-    def _wait_send(self, msg: list[bytes], flags: int) -> None:
+    def _wait_send(self, msg: list[bytes], flags: int, tried: bool = False) -> None:
+        # tried: as in _wait_recv
         core = self._core
-        if core.try_send(msg):
+        if not tried and core.try_send(msg):
             return
         if flags & _NOBLOCK:
             raise Again()
@@ -112,8 +113,9 @@ class Socket(SocketBase):
             raise ZMQError(Errno.ENOTSUP, "routing_id/group are for draft sockets")
         if type(data) is bytes and copy and not flags and not self._tx:
             # the per-message fast path: a whole one-frame message, taken at once
-            if not self._core.try_send([data]):
-                self._wait_send([data], 0)
+            msg = [data]
+            if not self._core.try_send(msg):
+                self._wait_send(msg, 0, tried=True)
             return None
         if copy and type(data) is bytes:
             frame, tracker = data, None
@@ -192,12 +194,15 @@ class Socket(SocketBase):
         return self.send_multipart(serialize(msg), flags=flags, copy=copy, **kwargs)
 
     # ------------------------------------------------------------------ receiving
-    def _wait_recv(self, flags: int) -> tuple[list[bytes], Pipe | None]:
-        # returns the pipe, not its metadata: most receives never look at it
+    def _wait_recv(self, flags: int, tried: bool = False) -> tuple[list[bytes], Pipe | None]:
+        # returns the pipe, not its metadata: most receives never look at it.
+        # tried: the caller's own attempt just found nothing (the next attempt comes
+        # after the waiter is registered, as it must)
         core = self._core
-        msg, pipe = core.try_recv_pipe()
-        if msg is not None:
-            return msg, pipe
+        if not tried:
+            msg, pipe = core.try_recv_pipe()
+            if msg is not None:
+                return msg, pipe
         if flags & _NOBLOCK:
             raise Again()
         timeout = _timeout_s(core.opt(O.RCVTIMEO))
@@ -226,7 +231,7 @@ class Socket(SocketBase):
         if not rx:
             msg, pipe = self._core.try_recv_pipe()  # the per-message fast path
             if msg is None:
-                msg, pipe = self._wait_recv(flags)
+                msg, pipe = self._wait_recv(flags, tried=True)
             if copy and len(msg) == 1:
                 return msg[0]
             self._rx_meta[0] = pipe_properties(pipe)

@@ -365,7 +365,11 @@ class ZMTPConnection:
                         obuf += body
                         budget -= n + 16
                         continue
-                self.send_message(msg)
+                if fast and msg:
+                    # send_message's checks are made: the phase above, the mechanism
+                    encode_message_into(msg, obuf, self._pieces)
+                else:
+                    self.send_message(msg)
                 for f in msg:
                     budget -= len(f)
             elif hasattr(msg, "topic"):

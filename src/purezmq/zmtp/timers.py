@@ -126,8 +126,14 @@ class ConnectionTimers:
 
     def next_deadline(self) -> float | None:
         """The earliest armed deadline, or None."""
-        armed = [d for d in (self.handshake, self.ping, self.timeout, self.ttl) if d is not None]
-        return min(armed) if armed else None
+        handshake, ping, timeout, ttl = self.handshake, self.ping, self.timeout, self.ttl
+        if handshake is None and ping is None and timeout is None and ttl is None:
+            return None  # the common case (no heartbeats): per read, so checked first
+        at = None
+        for d in (handshake, ping, timeout, ttl):
+            if d is not None and (at is None or d < at):
+                at = d
+        return at
 
     def due(self, now: float) -> Due | None:
         """The most severe expired deadline at ``now``, or None."""
