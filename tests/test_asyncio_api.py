@@ -93,6 +93,31 @@ async def test_waiting_recv_sees_a_message_that_came_before_it_registered(
 
 
 @pytest.mark.asyncio
+async def test_waiting_futures_unregister_however_they_end(actx: azmq.Context) -> None:
+    """A waiting recv's waiter leaves the socket (its waiters, its queue, its pending
+    futures) whether the future gets a message, an error, a timeout or a cancel, and
+    the next waiting recv then goes ahead."""
+    a, b = _pair(actx, "inproc://ends")
+
+    def clean() -> bool:
+        return not a._core.waiters and not a._recv_futures and not a._pending
+
+    first, second = a.recv(), a.recv()
+    assert not first.done() and len(a._recv_futures) == 2
+    first.cancel()  # the head is cancelled: the next in line takes the message
+    await b.send(b"m")
+    assert await asyncio.wait_for(second, 5) == b"m" and clean()
+    a.rcvtimeo = 10
+    with pytest.raises(purezmq.Again):
+        await asyncio.wait_for(a.recv(), 5)
+    assert clean()
+    a.rcvtimeo = -1
+    waiting = a.recv()
+    a.close()
+    assert waiting.cancelled() and clean()
+
+
+@pytest.mark.asyncio
 async def test_cancelled_recv_loses_nothing(actx: azmq.Context) -> None:
     a, b = _pair(actx, "tcp://127.0.0.1:*")
     for _ in range(20):

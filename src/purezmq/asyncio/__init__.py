@@ -62,6 +62,9 @@ class _SocketFuture(asyncio.Future[Any]):
     """The future of a send/recv: can give a received message back (see ``cancel``)."""
 
     _pz_undo: Callable[[], None] | None = None
+    #: the waiter while the future waits: it unregisters when the future completes
+    #: (set by it) or is cancelled (here); no done-callback, so no extra loop callback
+    _pz_waiter: _Wake | None = None
 
     def _pz_finish(self, got: tuple[Any, Callable[[], None] | None]) -> None:
         result, undo = got
@@ -76,7 +79,12 @@ class _SocketFuture(asyncio.Future[Any]):
             self._pz_undo = None
             undo()
             return False
-        return super().cancel(msg)
+        if not super().cancel(msg):
+            return False
+        waiter = self._pz_waiter
+        if waiter is not None:
+            waiter.done()
+        return True
 
 
 class _Wake:
@@ -149,14 +157,18 @@ class _Wake:
             got = self._attempt()
         except Exception as exc:
             fut.set_exception(exc)
+            self.done()
             return
         if got is not _NOTHING:
             fut._pz_finish(got)
+            self.done()
 
-    def done(self, _: asyncio.Future[Any]) -> None:
+    def done(self) -> None:
         """The future is done (result, error, timeout or cancel): unregister, and let
-        the next in line try."""
-        self._pending.discard(self._fut)
+        the next in line try. Called once, by whatever completed the future."""
+        fut = self._fut
+        fut._pz_waiter = None
+        self._pending.discard(fut)
         self._core.remove_waiter(self)
         timer = self.timer
         if timer is not None:
@@ -177,6 +189,7 @@ class _Wake:
         fut = self._fut
         if not fut.done():
             fut.set_exception(Again())
+            self.done()
 
 
 class Socket(SocketBase):
@@ -289,7 +302,7 @@ class Socket(SocketBase):
         queue.append(waiter)
         core.waiters.add(waiter)
         pending.add(fut)
-        fut.add_done_callback(waiter.done)
+        fut._pz_waiter = waiter
         if timeout_ms >= 0:
             waiter.timer = loop.call_later(timeout_ms / 1000.0, waiter.timed_out)
         # Another thread (the I/O thread, or an inproc peer's) may have changed the
