@@ -180,6 +180,7 @@ def test_select_by_names_and_globs_keeps_matrix_order() -> None:
     assert [i.name for i in runner.select("*uvloop", wl.IMPLS, default)] == [
         "purezmq.asyncio+uvloop",
         "zmq.asyncio+uvloop",
+        "asyncio-echo+uvloop",
     ]
     with pytest.raises(ValueError, match="'nope' matches nothing"):
         runner.select("nope", wl.WORKLOADS, wl.WORKLOADS)
@@ -238,19 +239,46 @@ def test_matrix_calibrates_then_alternates_and_survives_failures() -> None:
     assert (by_impl["zmq.asyncio"].samples, by_impl["zmq.asyncio"].errors) == ([], ["boom"] * 3)
 
 
+def test_the_asyncio_floor_only_has_reqrep_cells_over_tcp_and_ipc() -> None:
+    measured: list[tuple[str, str, str]] = []
+
+    def fake(impl: str, transport: str, endpoint: str, job: wl.Job) -> Sample:
+        measured.append((impl, transport, job.pattern))
+        return Sample(job.n, 0.01, job.n / 0.01, 50.0, 60.0)
+
+    plan = runner.build_plan(
+        parse(
+            *("--workloads", "pushpull-16,reqrep-16", "--impls", "purezmq.asyncio,asyncio-echo"),
+            *("--transport", "tcp,ipc,inproc", "--runs", "1", "--count", "10"),
+        )
+    )
+    cells = runner.run_matrix(plan, log=None, measure_fn=fake)
+    floor = {(t, p) for i, t, p in measured if i == "asyncio-echo"}
+    assert floor == {("tcp", "reqrep"), ("ipc", "reqrep")}
+    assert len([i for i, _, _ in measured if i == "purezmq.asyncio"]) == 6
+    assert len(cells) == len(measured) == 8
+
+
 def test_implementations_without_their_library_are_left_out(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setitem(sys.modules, "uvloop", None)  # None: "import uvloop" fails
     keep, notes = runner.available_impls(wl.IMPLS)
-    assert [i.name for i in keep] == ["pyzmq", "purezmq", "zmq.asyncio", "purezmq.asyncio"]
+    assert [i.name for i in keep] == [
+        "pyzmq",
+        "purezmq",
+        "zmq.asyncio",
+        "purezmq.asyncio",
+        "asyncio-echo",
+    ]
     assert notes == [
         "purezmq.asyncio+uvloop skipped: uvloop is not installed",
         "zmq.asyncio+uvloop skipped: uvloop is not installed",
+        "asyncio-echo+uvloop skipped: uvloop is not installed",
     ]
     monkeypatch.setitem(sys.modules, "zmq", None)
     keep, notes = runner.available_impls(wl.IMPLS)
-    assert [i.name for i in keep] == ["purezmq", "purezmq.asyncio"]
+    assert [i.name for i in keep] == ["purezmq", "purezmq.asyncio", "asyncio-echo"]
     assert "pyzmq skipped: pyzmq is not installed" in notes
 
 
@@ -323,6 +351,19 @@ def test_smoke_run_json_and_load(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert benchmark.run(parse("--load", str(out))) == 0
     loaded = capsys.readouterr().out
     assert [line for line in loaded.splitlines() if line.startswith("| tcp |")] == rows[:6]
+    assert multiprocessing.active_children() == []
+
+
+@pytest.mark.parametrize("loop", ["", "+uvloop"])
+@pytest.mark.parametrize("transport", ["tcp", "ipc"])
+def test_smoke_asyncio_echo_floor(transport: str, loop: str, tmp_path: Path) -> None:
+    """The floor's roles: a streams echo timed like REQ/REP, over tcp and ipc."""
+    if loop:
+        pytest.importorskip("uvloop")
+    endpoint = "tcp://127.0.0.1:*" if transport == "tcp" else f"ipc://{tmp_path}/echo.sock"
+    job = wl.Job("reqrep", 100, n=20, warmup=2, timeout=20)
+    s = runner.measure("asyncio-echo" + loop, transport, endpoint, job)
+    assert s.n == 20 and s.median_us > 0 and s.p99_us >= s.median_us
     assert multiprocessing.active_children() == []
 
 

@@ -33,6 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the benchmark's options to ``parser`` (``purezmq bench`` shares them)."""
     names = ", ".join(w.name for w in wl.WORKLOADS)
     impls = ", ".join(i.name for i in wl.IMPLS)
+    extra = ", ".join(i.name for i in wl.IMPLS if not i.default)
     add = parser.add_argument
     add("--quick", action="store_true", help="short runs (1 run, 0.1 s each): the matrix in ~2 min")
     add("--runs", type=int, metavar="N", help="measured runs per cell, median reported (default 3)")
@@ -40,7 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add(
         "--impls",
         metavar="LIST",
-        help=f"comma-separated names or globs of: {impls} (default: all but the last)",
+        help=f"comma-separated names or globs of: {impls} (default: all but {extra})",
     )
     add("--transport", default="tcp", metavar="T", help="tcp (default), ipc or inproc; or a list")
     add("--target-time", type=float, metavar="S", help="seconds per measurement (default 0.5)")

@@ -269,7 +269,9 @@ def run_matrix(
     cells: list[Cell] = []
     tmpdir = tempfile.mkdtemp(prefix="purezmq-bench-")
     serial = 0
-    total = len(plan.transports) * len(plan.workloads) * len(plan.impls) * plan.runs
+    total = plan.runs * sum(
+        i.runs(w.pattern, t) for t in plan.transports for w in plan.workloads for i in plan.impls
+    )
     done = 0
 
     def one(impl: wl.Impl, transport: str, w: wl.Workload, n: int) -> Sample:
@@ -282,12 +284,12 @@ def run_matrix(
     try:
         for transport in plan.transports:
             for w in plan.workloads:
+                impls = [i for i in plan.impls if i.runs(w.pattern, transport)]
                 row = {
-                    i.name: Cell(transport, w.name, w.label, w.kind, w.size, i.name)
-                    for i in plan.impls
+                    i.name: Cell(transport, w.name, w.label, w.kind, w.size, i.name) for i in impls
                 }
                 counts: dict[str, int] = {}
-                for impl in plan.impls:
+                for impl in impls:
                     if plan.count is not None:
                         counts[impl.name] = plan.count
                         continue
@@ -299,7 +301,7 @@ def run_matrix(
                         text = str(e) if isinstance(e, BenchFailure) else repr(e)
                         row[impl.name].errors.append(f"calibration: {text}")
                 for r in range(plan.runs):
-                    order = plan.impls if r % 2 == 0 else list(reversed(plan.impls))
+                    order = impls if r % 2 == 0 else list(reversed(impls))
                     for impl in order:
                         done += 1
                         if impl.name not in counts:

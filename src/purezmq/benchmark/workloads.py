@@ -112,11 +112,13 @@ class Impl:
 
     Attributes:
         name: the name used by ``--impls`` (``purezmq.asyncio+uvloop``).
-        library: ``purezmq`` or ``pyzmq``.
+        library: ``purezmq`` or ``pyzmq``; ``none`` for a floor (no ZeroMQ at all).
         is_async: uses the asyncio API (both ends of every workload do).
         loop: ``uvloop`` or ``asyncio`` (the default loop); ignored when blocking.
         references: what the ratio compares it with: the first one measured.
         default: part of the default matrix.
+        patterns: the only patterns it runs (empty: all).
+        transports: the only transports it runs (empty: all).
     """
 
     name: str
@@ -125,6 +127,14 @@ class Impl:
     loop: str = "asyncio"
     references: tuple[str, ...] = ()
     default: bool = True
+    patterns: tuple[str, ...] = ()
+    transports: tuple[str, ...] = ()
+
+    def runs(self, pattern: str, transport: str) -> bool:
+        """Whether it has a cell for ``pattern`` over ``transport``."""
+        return (not self.patterns or pattern in self.patterns) and (
+            not self.transports or transport in self.transports
+        )
 
 
 IMPLS: tuple[Impl, ...] = (
@@ -140,6 +150,25 @@ IMPLS: tuple[Impl, ...] = (
         references=("zmq.asyncio+uvloop", "zmq.asyncio"),
     ),
     Impl("zmq.asyncio+uvloop", "pyzmq", is_async=True, loop="uvloop", default=False),
+    # Floors: the same round trip with asyncio's own streams and no ZeroMQ (no framing,
+    # no pattern): what any asyncio implementation pays on this machine and loop.
+    Impl(
+        "asyncio-echo",
+        "none",
+        is_async=True,
+        references=("zmq.asyncio",),
+        patterns=("reqrep",),
+        transports=("tcp", "ipc"),
+    ),
+    Impl(
+        "asyncio-echo+uvloop",
+        "none",
+        is_async=True,
+        loop="uvloop",
+        references=("zmq.asyncio+uvloop", "zmq.asyncio"),
+        patterns=("reqrep",),
+        transports=("tcp", "ipc"),
+    ),
 )
 IMPLS_BY_NAME = {i.name: i for i in IMPLS}
 
@@ -400,8 +429,13 @@ def run_coroutine(loop: str, make: Callable[[], Coroutine[Any, Any, Any]]) -> An
 
 def run_role(impl: Impl, role: str, ctl: Control, endpoint: str, job: Job) -> Payload | None:
     """Run one role in this process with its own context, terminated at the end."""
-    zmq, azmq = load(impl)
     deadline = time.monotonic() + job.timeout
+    if impl.library == "none":
+        result: Payload | None = run_coroutine(
+            impl.loop, lambda: _echo_role(role, ctl, endpoint, job, deadline)
+        )
+        return result
+    zmq, azmq = load(impl)
     if not impl.is_async:
         ctx = zmq.Context()
         try:
@@ -416,8 +450,65 @@ def run_role(impl: Impl, role: str, ctl: Control, endpoint: str, job: Job) -> Pa
         finally:
             actx.term()
 
-    result: Payload | None = run_coroutine(impl.loop, main)
+    result = run_coroutine(impl.loop, main)
     return result
+
+
+# ------------------------------------------------------------------ the asyncio floor
+async def _echo_role(
+    role: str, ctl: Control, endpoint: str, job: Job, deadline: float
+) -> Payload | None:
+    """REQ/REP's exchange with asyncio streams and nothing else: the replier echoes
+    ``job.size`` bytes, the requester times each round trip (tcp or ipc)."""
+    if job.pattern != "reqrep":
+        raise ValueError("the asyncio echo floor only has REQ/REP")
+    scheme, _, address = endpoint.partition("://")
+    if role == "rep":
+        served = asyncio.get_running_loop().create_future()
+
+        async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            try:
+                for _ in range(job.warmup + job.n):
+                    writer.write(await reader.readexactly(job.size))
+                served.set_result(None)
+            except BaseException as e:
+                served.set_exception(e)
+                raise
+            finally:
+                writer.close()
+
+        if scheme == "ipc":
+            server = await asyncio.start_unix_server(serve, address)
+            bound = endpoint
+        else:
+            host = address.rpartition(":")[0]
+            server = await asyncio.start_server(serve, host, 0)
+            bound = f"tcp://{host}:{server.sockets[0].getsockname()[1]}"
+        async with server:
+            ctl.ready(bound)
+            await asyncio.wait_for(served, max(0.0, deadline - time.monotonic()))
+            await _await_stop(ctl, deadline)
+        return None
+    if scheme == "ipc":
+        reader, writer = await asyncio.open_unix_connection(address)
+    else:
+        host, _, port = address.rpartition(":")
+        reader, writer = await asyncio.open_connection(host, int(port))
+    try:
+        msg = b"x" * job.size
+        for _ in range(job.warmup):
+            writer.write(msg)
+            await reader.readexactly(job.size)
+        clock = time.perf_counter
+        times = []
+        for _ in range(job.n):
+            t0 = clock()
+            writer.write(msg)
+            await reader.readexactly(job.size)
+            times.append(clock() - t0)
+        return summarize_latencies(times)
+    finally:
+        writer.close()
 
 
 # ------------------------------------------------------------------ inproc host
