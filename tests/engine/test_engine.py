@@ -132,6 +132,35 @@ def test_connect_side_queue_survives_until_peer_appears(
     assert [pull.recv() for _ in range(5)] == [b"0", b"1", b"2", b"3", b"4"]
 
 
+def test_a_reconnected_pipe_does_not_keep_an_old_scheduled_flush(
+    ctx: purezmq.Context, zctx: _TrackingContext
+) -> None:
+    """Writers skip on_write while Pipe.flush_scheduled is set. A connect-side pipe
+    outlives its connection: whatever the flag said then, the next connection's engine
+    must own it, or it would never hear of new messages."""
+    push = ctx.socket(purezmq.PUSH)
+    push.setsockopt(purezmq.RECONNECT_IVL, 20)
+    mon = _monitor(ctx, push)
+    pull = zctx.socket(zmq.PULL)
+    pull.rcvtimeo = 5000
+    port = pull.bind_to_random_port("tcp://127.0.0.1")
+    push.connect(f"tcp://127.0.0.1:{port}")
+    push.send(b"first")
+    assert pull.recv() == b"first"
+    (pipe,) = push._core.routing.pipes
+    pull.close(0)
+    _events(mon, purezmq.EVENT_DISCONNECTED)
+    pipe.flush_scheduled = True  # as left by a connection that ended with a flush due
+    pull2 = zctx.socket(zmq.PULL)
+    pull2.rcvtimeo = 5000
+    assert wait_for(lambda: _try_bind(pull2, f"tcp://127.0.0.1:{port}"))
+    _events(mon, purezmq.EVENT_HANDSHAKE_SUCCEEDED)
+    # the new engine has the pipe (what it finds queued then, it flushes anyway)
+    assert wait_for(lambda: getattr(pipe.on_write, "__name__", "") == "_on_write")
+    push.send(b"second")
+    assert pull2.recv() == b"second"
+
+
 def test_linger_delivers_queued_messages_at_close(
     ctx: purezmq.Context, zctx: _TrackingContext
 ) -> None:

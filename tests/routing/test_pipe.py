@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from collections import deque
 
+from purezmq.routing.lb import LoadBalancer
 from purezmq.routing.pipe import PeerInfo, Pipe, QueueItem, Subscription, append_conflated
+from purezmq.routing.pubsub import Pub
 
 from .helpers import make_pipe
 
@@ -136,3 +138,24 @@ def test_read_batch_takes_at_most_half_the_hwm_and_calls_on_read_once() -> None:
     unlimited.in_q.extend([b"%d" % i] for i in range(1000))
     batch = unlimited.read_batch(256)
     assert batch is not None and len(batch) == 256 and len(unlimited.in_q) == 744
+
+
+def test_writers_skip_on_write_while_a_flush_is_scheduled() -> None:
+    """Pipe.write, the load balancer and PUB's fan-out call on_write unless the engine
+    has a flush scheduled (which takes whatever is appended before it runs)."""
+    calls: list[int] = []
+    pipe = make_pipe()
+    pipe.on_write = lambda: calls.append(1)
+    lb = LoadBalancer()
+    lb.attach(pipe)
+    pub = Pub()
+    pub.attach(pipe)
+    pipe.in_q.append([b"\x01"])  # subscribe to everything
+    for scheduled, expected in ((True, 0), (False, 3)):
+        pipe.flush_scheduled = scheduled
+        calls.clear()
+        pipe.write([b"a"])
+        assert lb.send([b"b"]) is pipe
+        assert pub.send([b"c"])
+        assert len(calls) == expected
+    assert [m for m in pipe.out_q if type(m) is list] == [[b"a"], [b"b"], [b"c"]] * 2

@@ -65,6 +65,7 @@ class RawEngine(StreamEngine):
 
     def _flush(self) -> None:
         self._flush_pending = False
+        self._mark_flush_scheduled(False)
         pipe, transport = self.pipe, self.transport
         if pipe is None or transport is None or self._closed or self._write_paused:
             return

@@ -355,6 +355,8 @@ class StreamEngine(asyncio.BufferedProtocol):
         pipe.on_read = self._on_pipe_read
         pipe.on_close = self.close_threadsafe
         self.core.emit(Event.HANDSHAKE_SUCCEEDED, 0, self.owner.endpoint)
+        # also clears a Pipe.flush_scheduled left by an earlier connection of this
+        # (connect-side) pipe, so writers call on_write again
         self._flush()
 
     def _ask_zap(self, ev: ZapRequest) -> None:
@@ -480,16 +482,27 @@ class StreamEngine(asyncio.BufferedProtocol):
         # pipe.on_write: called by the socket, from any thread, once per message
         if not self._flush_pending:
             self._flush_pending = True
+            self._mark_flush_scheduled(True)  # before the flush can run, which clears it
             self.core.io.call_soon(self._flush)
 
     def _schedule_flush(self) -> None:
         if not self._flush_pending:
             self._flush_pending = True
+            self._mark_flush_scheduled(True)
             self.loop.call_soon(self._flush)
+
+    def _mark_flush_scheduled(self, scheduled: bool) -> None:
+        # Pipe.flush_scheduled: writers skip on_write while a flush is scheduled and
+        # has not begun. Set before the flush is scheduled, cleared as it begins (before
+        # it takes the queue): whatever a writer appends in between, it takes.
+        pipe = self.pipe
+        if pipe is not None:
+            pipe.flush_scheduled = scheduled
 
     @_in_callback
     def _flush(self) -> None:
         self._flush_pending = False
+        self._mark_flush_scheduled(False)
         pipe, conn = self.pipe, self.conn
         if pipe is None or conn is None or self._closed or not conn.handshake_complete:
             return

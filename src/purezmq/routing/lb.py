@@ -57,7 +57,8 @@ class LoadBalancer:
         q = pipe.out_q
         if (hwm == 0 or len(q) < hwm) and not pipe.conflate:
             q.append(msg)  # pipe.write inlined
-            pipe.on_write()
+            if not pipe.flush_scheduled:
+                pipe.on_write()
             self._current = i + 1
             return pipe
         if pipe.conflate:

@@ -113,19 +113,24 @@ class Pipe:
             block then.
 
     Attributes:
-        on_write: engine hook, called after anything is appended to ``out_q``.
+        on_write: engine hook, called after anything is appended to ``out_q`` (unless
+            ``flush_scheduled``).
         on_read: engine hook, called after a message is taken from ``in_q``.
         on_close: engine hook, called when the routing object gives up on this pipe and
             wants its connection closed once ``out_q`` is flushed (ROUTER_HANDOVER's
             displaced pipe, STREAM ``[id, b""]``). ``close_requested`` is set first.
         active: False once detached.
         close_requested: True once the routing object asked for the close.
+        flush_scheduled: set by the engine while a flush of ``out_q`` is scheduled and
+            has not begun: it takes whatever is appended before it runs, so writers
+            need not call ``on_write`` (one call less per message at full speed).
     """
 
     __slots__ = (
         "active",
         "close_requested",
         "conflate",
+        "flush_scheduled",
         "in_hwm",
         "in_q",
         "on_close",
@@ -161,6 +166,7 @@ class Pipe:
         self.on_close: Callable[[], None] = _noop
         self.active = True
         self.close_requested = False
+        self.flush_scheduled = False
 
     def __repr__(self) -> str:
         return (
@@ -184,7 +190,8 @@ class Pipe:
             append_conflated(self.out_q, msg)
         else:
             self.out_q.append(msg)
-        self.on_write()
+        if not self.flush_scheduled:
+            self.on_write()
 
     def can_read(self) -> bool:
         """True if ``in_q`` holds a message."""

@@ -182,7 +182,8 @@ class XPub(Routing):
                 pipe.write(msg if first else list(msg))
             elif hwm == 0 or len(q) < hwm:
                 q.append(msg if first else list(msg))
-                pipe.on_write()
+                if not pipe.flush_scheduled:
+                    pipe.on_write()
             else:
                 continue
             first = False
