@@ -48,15 +48,20 @@ class Dist:
     @staticmethod
     def send_to(pipes: Iterable[Pipe], msg: list[bytes]) -> None:
         """Send ``msg`` to each of ``pipes`` that has room; full pipes miss it."""
+        # PUB's per-message path: Pipe.write inlined but for CONFLATE
         first = True
         for pipe in pipes:
-            hwm = pipe.out_hwm
-            if hwm == 0 or len(pipe.out_q) < hwm or pipe.conflate:
-                if first:
-                    pipe.write(msg)
-                    first = False
-                else:
-                    pipe.write(list(msg))
+            if pipe.conflate:
+                pipe.write(msg if first else list(msg))
+            else:
+                hwm = pipe.out_hwm
+                q = pipe.out_q
+                if hwm and len(q) >= hwm:
+                    continue
+                q.append(msg if first else list(msg))
+                if not pipe.flush_scheduled:
+                    pipe.on_write()
+            first = False
 
     def write_all(self, item: QueueItem) -> None:
         """Write a control item (a Subscription) to every pipe, ignoring the HWM."""
