@@ -433,3 +433,103 @@ def test_large_bodies_are_read_in_place(
     push.send(big)
     assert pull.recv() == big
     assert in_place and sum(in_place) > (1 << 20) // 2
+
+
+@pytest.mark.parametrize(
+    "kinds", [("PUSH", "PULL"), ("DEALER", "DEALER"), ("PAIR", "PAIR")], ids=lambda k: k[0]
+)
+@pytest.mark.parametrize("ours_binds", [False, True], ids=["ours-connects", "ours-binds"])
+@pytest.mark.parametrize("transport", ["tcp", "ipc"])
+def test_a_full_queue_is_written_by_the_sender_while_the_loop_is_busy(
+    ctx: purezmq.Context,
+    zctx: _TrackingContext,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: object,
+    kinds: tuple[str, str],
+    ours_binds: bool,
+    transport: str,
+) -> None:
+    """A sender that finds its queue at SNDHWM writes it out itself (Pipe.on_backlog)
+    instead of waiting for the loop's thread: with that thread kept busy, sends go on
+    past the HWM, NOBLOCK ones included, and the peer gets every message in order."""
+    from purezmq.engine import stream
+
+    # no idle-connection direct writes: only the full queue may be written here
+    monkeypatch.setattr(stream, "DIRECT_WRITE_GAP", float("inf"))
+    ours = ctx.socket(getattr(purezmq, kinds[0]))
+    ours.sndhwm = 4
+    ours.sndtimeo = 5000
+    theirs = zctx.socket(getattr(zmq, kinds[1]))
+    theirs.rcvtimeo = 5000
+    where = "tcp://127.0.0.1:*" if transport == "tcp" else f"ipc://{tmp_path}/backlog"
+    if ours_binds:
+        ours.bind(where)
+        theirs.connect(ours.last_endpoint.decode())
+    else:
+        theirs.bind(where)
+        ours.connect(theirs.getsockopt(zmq.LAST_ENDPOINT).decode())
+    ours.send(b"hello")
+    assert theirs.recv() == b"hello"  # connected and handshaken
+    busy, release = threading.Event(), threading.Event()
+
+    def occupy() -> None:
+        busy.set()
+        release.wait(10)
+
+    ours._core.io.call_soon(occupy)
+    try:
+        assert busy.wait(5)
+        sent = [b"m%d" % i for i in range(40)]
+        for m in sent[:30]:
+            ours.send(m, purezmq.NOBLOCK)  # the HWM is 4: the sender wrote the rest
+        for m in sent[30:]:
+            ours.send(m)  # a blocking send does not wait for the loop either
+    finally:
+        release.set()
+    assert [theirs.recv() for _ in sent] == sent
+
+
+def test_a_sender_writing_its_full_queue_keeps_the_stream_in_order(
+    ctx: purezmq.Context, zctx: _TrackingContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the kernel does not take of the sender's own write is left to the loop,
+    before anything newer; until the loop has written it, the queue stays full."""
+    import os
+
+    from purezmq.engine import stream
+
+    monkeypatch.setattr(stream, "DIRECT_WRITE_GAP", float("inf"))
+    pull = zctx.socket(zmq.PULL)
+    pull.rcvtimeo = 5000
+    pull.rcvhwm = 1
+    pull.rcvbuf = 65536  # small kernel buffers, and a peer that stops reading (below):
+    port = pull.bind_to_random_port("tcp://127.0.0.1")
+    push = ctx.socket(purezmq.PUSH)
+    push.sndhwm = 1
+    push.sndbuf = 65536  # the kernel takes well under 8 MiB of one write
+    push.sndtimeo = 5000
+    push.connect(f"tcp://127.0.0.1:{port}")
+    push.send(b"hello")
+    assert pull.recv() == b"hello"
+    fillers = [b"f1", b"f2", b"f3"]
+    for m in fillers:
+        push.send(m)  # left unread: libzmq stops reading at its RCVHWM of 1
+    busy, release = threading.Event(), threading.Event()
+
+    def occupy() -> None:
+        busy.set()
+        release.wait(10)
+
+    big = os.urandom(8 << 20)
+    assert wait_for(lambda: not push._core.routing.pipes[0].out_q)
+    push._core.io.call_soon(occupy)
+    try:
+        assert busy.wait(5)
+        push.send(b"a" + big, purezmq.NOBLOCK)  # queued: the loop is busy
+        push.send(b"b", purezmq.NOBLOCK)  # the sender wrote "a", partly
+        with pytest.raises(purezmq.Again):
+            push.send(b"c", purezmq.NOBLOCK)  # "a"'s rest is the loop's: no room yet
+    finally:
+        release.set()
+    push.send(b"c")
+    assert [pull.recv() for _ in range(6)] == [*fillers, b"a" + big, b"b", b"c"]

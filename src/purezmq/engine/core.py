@@ -339,6 +339,18 @@ class SocketCore:
         finally:
             lock.release()
 
+    def relieve(self) -> bool:
+        """A send found no room: ask the engine of every full pipe to write its queue out
+        from this thread (:attr:`Pipe.on_backlog`). True if any queue got shorter, so
+        another :meth:`try_send` may succeed. Outside the socket lock: the engines
+        take their own."""
+        relieved = False
+        for pipe in self.routing_pipes():
+            hwm = pipe.out_hwm
+            if hwm and len(pipe.out_q) >= hwm and pipe.on_backlog():
+                relieved = True
+        return relieved
+
     def try_recv(self) -> list[bytes] | None:
         """Take one whole message, or None if none is ready."""
         return self.try_recv_pipe()[0]

@@ -354,6 +354,7 @@ class StreamEngine(asyncio.BufferedProtocol):
         pipe.on_write = self._on_write
         pipe.on_read = self._on_pipe_read
         pipe.on_close = self.close_threadsafe
+        pipe.on_backlog = self._relieve
         self.core.emit(Event.HANDSHAKE_SUCCEEDED, 0, self.owner.endpoint)
         # also clears a Pipe.flush_scheduled left by an earlier connection of this
         # (connect-side) pipe, so writers call on_write again
@@ -477,6 +478,23 @@ class StreamEngine(asyncio.BufferedProtocol):
             return not pipe.out_q
         finally:
             self._wlock.release()
+
+    def _relieve(self) -> bool:
+        """pipe.on_backlog: a sender found ``out_q`` full and would wait. Write the queue
+        here, in the sender's thread: a blocking sender otherwise waits for the loop's
+        thread, which waits for the GIL the sender holds, and each full queue costs two
+        thread switches (measured: PUSH 16 B 650 k -> 810 k msg/s). True if messages
+        left ``out_q``."""
+        pipe = self.pipe
+        if pipe is None or self._closed:
+            return False
+        q = pipe.out_q
+        n = len(q)
+        # what this leaves (a partial write's rest, or everything when the loop is in
+        # one of our callbacks) is the pending flush's: a queue with messages always
+        # has one, unless writing is paused (then resume_writing flushes)
+        self._direct_write(time.monotonic())
+        return len(q) < n
 
     def _schedule_flush_threadsafe(self) -> None:
         # pipe.on_write: called by the socket, from any thread, once per message

@@ -32,6 +32,11 @@ def _noop() -> None:
     """Default hook: do nothing."""
 
 
+def _nothing_written() -> bool:
+    """Default ``on_backlog``: nobody can write from the calling thread."""
+    return False
+
+
 @dataclass(frozen=True, slots=True)
 class Subscription:
     """A (un)subscription travelling from SUB/XSUB to PUB/XPUB through a pipe.
@@ -116,6 +121,11 @@ class Pipe:
         on_write: engine hook, called after anything is appended to ``out_q`` (unless
             ``flush_scheduled``).
         on_read: engine hook, called after a message is taken from ``in_q``.
+        on_backlog: engine hook, called by a sender that found ``out_q`` at its SNDHWM
+            and would otherwise wait (or fail with EAGAIN): the engine may write the
+            queue out from the calling thread instead of leaving it to its loop, which
+            may itself be waiting for that thread (the GIL). True if it took messages
+            from ``out_q``.
         on_close: engine hook, called when the routing object gives up on this pipe and
             wants its connection closed once ``out_q`` is flushed (ROUTER_HANDOVER's
             displaced pipe, STREAM ``[id, b""]``). ``close_requested`` is set first.
@@ -133,6 +143,7 @@ class Pipe:
         "flush_scheduled",
         "in_hwm",
         "in_q",
+        "on_backlog",
         "on_close",
         "on_read",
         "on_write",
@@ -164,6 +175,7 @@ class Pipe:
         self.on_write: Callable[[], None] = _noop
         self.on_read: Callable[[], None] = _noop
         self.on_close: Callable[[], None] = _noop
+        self.on_backlog: Callable[[], bool] = _nothing_written
         self.active = True
         self.close_requested = False
         self.flush_scheduled = False

@@ -77,6 +77,8 @@ class Socket(SocketBase):
         core = self._core
         if not tried and core.try_send(msg):
             return
+        if core.relieve() and core.try_send(msg):
+            return  # the queue was written out from this thread: no wait for the loop
         if flags & _NOBLOCK:
             raise Again()
         timeout = _timeout_s(core.opt(O.SNDTIMEO))
