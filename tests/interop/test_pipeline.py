@@ -144,26 +144,26 @@ def test_a_burst_of_small_messages_takes_the_batch_paths(
     net: Net, ours_is: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Ours sending: runs of queued small messages are encoded in bulk
-    (encode_messages_into). Ours receiving: messages are taken from the pipe in batches
+    (encode_messages). Ours receiving: messages are taken from the pipe in batches
     (Routing.recv_batch). Either way libzmq's side sees, or sent, the same stream."""
     from purezmq.routing.pipeline import Pull
     from purezmq.zmtp import connection
 
     used: list[int] = []
-    encode = connection.encode_messages_into
+    encode = connection.encode_messages
     recv_batch = Pull.recv_batch
 
-    def counting_encode(msgs: list[Any], buf: bytearray, budget: int) -> int:
-        cost = encode(msgs, buf, budget)
-        used.append(len(msgs) if cost >= 0 else 0)
-        return cost
+    def counting_encode(msgs: list[Any], budget: int) -> tuple[bytes, int] | None:
+        encoded = encode(msgs, budget)
+        used.append(len(msgs) if encoded is not None else 0)
+        return encoded
 
     def counting_batch(self: Pull, limit: int) -> Any:
         got = recv_batch(self, limit)
         used.append(len(got[0]) if got is not None else 0)
         return got
 
-    monkeypatch.setattr(connection, "encode_messages_into", counting_encode)
+    monkeypatch.setattr(connection, "encode_messages", counting_encode)
     monkeypatch.setattr(Pull, "recv_batch", counting_batch)
     tx, rx = _sides(net, ours_is, "PUSH")
     push, pull = tx.socket("PUSH", SNDHWM=0), rx.socket("PULL", RCVHWM=0)

@@ -4,6 +4,7 @@ live in their own files)."""
 from __future__ import annotations
 
 import tracemalloc
+from typing import Any
 from collections.abc import Sequence
 
 import pytest
@@ -565,8 +566,8 @@ def test_send_messages_stops_at_the_budget_and_keeps_the_rest() -> None:
 
 @pytest.mark.parametrize("minor", [0, 1])
 def test_send_messages_bulk_path_gives_the_same_bytes_in_the_same_order(minor: int) -> None:
-    """Runs of small messages take the bulk path; a run it declines (a subscription, a
-    large frame, the budget) falls back to one message at a time, order kept."""
+    """A run the bulk path declines (it holds a subscription or a large frame) is
+    encoded one message at a time, order kept (bulk runs taken: the test below)."""
     from collections import deque
 
     small = [[b"m%d" % i] for i in range(20)] + [[b"a", b"", b"b" * 300] for _ in range(10)]
@@ -581,6 +582,45 @@ def test_send_messages_bulk_path_gives_the_same_bytes_in_the_same_order(minor: i
     q: deque[object] = deque(items)
     while q:
         batch.send_messages(q, 1 << 20)
+    assert batch.data_to_send() == one.data_to_send()
+
+
+@pytest.mark.parametrize("minor", [0, 1])
+def test_bulk_runs_and_queued_output_keep_their_order(
+    minor: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bulk run's bytes are a piece of their own, not copied into the output buffer:
+    whatever that buffer holds (a command, a subscription, a message encoded alone) is
+    written before them, and what comes after them stays after."""
+    from collections import deque
+
+    from purezmq.zmtp import connection
+
+    bulk_runs: list[int] = []
+    real = connection.encode_messages
+
+    def counting(msgs: list[Any], budget: int) -> tuple[bytes, int] | None:
+        encoded = real(msgs, budget)
+        if encoded is not None:
+            bulk_runs.append(len(msgs))
+        return encoded
+
+    monkeypatch.setattr(connection, "encode_messages", counting)
+    runs = [[[b"r%d-%d" % (r, i)] for i in range(10)] for r in range(3)]
+    one = handshaken("SUB", "PUB", minor=minor)
+    batch = handshaken("SUB", "PUB", minor=minor)
+    for conn, bulk in ((one, False), (batch, True)):
+        for r, run in enumerate(runs):
+            if bulk:
+                conn.send_messages(deque(run), 1 << 20)
+            else:
+                for m in run:
+                    conn.send_message(m)
+            if r == 0:
+                conn.send_subscribe(b"t", True)  # queued between two runs
+            elif r == 1:
+                conn.send_message([b"alone", b"z" * 70000])  # a zero-copy piece too
+    assert bulk_runs == [10, 10, 10]
     assert batch.data_to_send() == one.data_to_send()
 
 

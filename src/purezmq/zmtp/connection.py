@@ -64,7 +64,7 @@ from purezmq.zmtp.frames import (
     FrameDecoder,
     FrameError,
     encode_message_into,
-    encode_messages_into,
+    encode_messages,
     frame_header,
 )
 from purezmq.zmtp.greeting import Greeting
@@ -347,8 +347,14 @@ class ZMTPConnection:
                 # many small messages: encoded by C-level loops, no Python code per frame
                 # (popleft called by C: the engine is the only consumer of the queue)
                 batch = list(islice(iter(popleft, None), n if n < _BULK_MAX else _BULK_MAX))
-                cost = encode_messages_into(batch, obuf, budget)
-                if cost >= 0:
+                encoded = encode_messages(batch, budget)
+                if encoded is not None:
+                    # a piece of its own, not copied into obuf (which goes first)
+                    data, cost = encoded
+                    if obuf:
+                        self._pieces.append(bytes(obuf))
+                        obuf.clear()
+                    self._pieces.append(data)
                     budget -= cost
                     continue
                 # not all small messages, or past the budget: one by one from here on

@@ -49,7 +49,7 @@ __all__ = [
     "encode_frame",
     "encode_message",
     "encode_message_into",
-    "encode_messages_into",
+    "encode_messages",
     "frame_header",
 ]
 
@@ -187,17 +187,17 @@ _MORE_OFFSETS: tuple[tuple[int, ...], ...] = tuple(
 _first = itemgetter(0)
 
 
-def encode_messages_into(msgs: list[Any], buf: bytearray, budget: int) -> int:
-    """Encode a batch of messages into ``buf`` with C-level loops only (no Python code
-    runs per frame): the bulk path of a flush.
+def encode_messages(msgs: list[Any], budget: int) -> tuple[bytes, int] | None:
+    """Encode a batch of messages with C-level loops only (no Python code runs per
+    frame): the bulk path of a flush.
 
     It applies when every item is a message (a list or tuple of 1 to 16 frames), every
     frame is smaller than ZERO_COPY_MIN_SIZE, and the batch's cost (its body bytes plus
     16 per message, the unit of ``send_messages``' budget) is within ``budget``.
 
     Returns:
-        the batch's cost, or -1 with ``buf`` untouched when it does not apply (encode
-        those items one by one).
+        the batch's wire bytes (one object, written as it is: no copy into a buffer)
+        and its cost; None when it does not apply (encode those items one by one).
     """
     try:
         counts = list(map(len, msgs))  # TypeError: a subscription object
@@ -206,25 +206,23 @@ def encode_messages_into(msgs: list[Any], buf: bytearray, budget: int) -> int:
             keys = sizes = list(map(len, frames))
         else:
             if min(counts) < 1 or max(counts) >= len(_MORE_OFFSETS):
-                return -1
+                return None
             frames = list(chain.from_iterable(msgs))
             sizes = list(map(len, frames))
             offsets = chain.from_iterable(map(_MORE_OFFSETS.__getitem__, counts))
             keys = list(map(add, sizes, offsets))
         if max(sizes) >= ZERO_COPY_MIN_SIZE:
-            return -1
+            return None
         cost = sum(sizes) + 16 * len(msgs)
         if cost > budget:
-            return -1
+            return None
         # headers and bodies interleaved by two slice assignments, then one join
         parts: list[bytes] = frames + frames
         parts[::2] = map(_HEADERS.__getitem__, keys)
         parts[1::2] = frames
-        data = b"".join(parts)  # TypeError: a frame that is not bytes-like
+        return b"".join(parts), cost  # TypeError: a frame that is not bytes-like
     except TypeError:
-        return -1
-    buf += data
-    return cost
+        return None
 
 
 def encode_message(frames: Sequence[BytesLike]) -> bytes:
