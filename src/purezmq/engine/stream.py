@@ -51,8 +51,12 @@ __all__ = [
 #: payloads (ARCHITECTURE.md), and small enough to stay cache-friendly.
 READ_CHUNK = 65536
 #: Payload bytes encoded per flush before yielding to the loop, so one busy pipe cannot
-#: starve other connections and the transport's pause_writing can take effect.
-FLUSH_BUDGET = 1 << 20
+#: starve other connections and the transport's pause_writing can take effect. Also the
+#: most a flush drains while a sending thread that never waits (a PUB) holds the GIL:
+#: the loop's thread then gets it back about once per switch interval (5 ms), so the
+#: budget caps such a sender at ~budget / 5 ms (measured, PUB/SUB 256 B: 486 k msg/s
+#: at 1 MiB, 521 k at 2 MiB; 4 MiB was no faster there and 6% slower at 64 KiB).
+FLUSH_BUDGET = 1 << 21
 #: A new connection's first read buffer (libzmq's ZMQ_IN_BATCH_SIZE default is 8 KiB).
 FIRST_READ_CHUNK = 8192
 #: A send arriving this long (seconds) after the connection's last write is written at
