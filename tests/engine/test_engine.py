@@ -470,15 +470,8 @@ def test_a_full_queue_is_written_by_the_sender_while_the_loop_is_busy(
         ours.connect(theirs.getsockopt(zmq.LAST_ENDPOINT).decode())
     ours.send(b"hello")
     assert theirs.recv() == b"hello"  # connected and handshaken
-    busy, release = threading.Event(), threading.Event()
-
-    def occupy() -> None:
-        busy.set()
-        release.wait(10)
-
-    ours._core.io.call_soon(occupy)
+    release = _stall_loop(ours)
     try:
-        assert busy.wait(5)
         sent = [b"m%d" % i for i in range(40)]
         for m in sent[:30]:
             ours.send(m, purezmq.NOBLOCK)  # the HWM is 4: the sender wrote the rest
@@ -489,13 +482,24 @@ def test_a_full_queue_is_written_by_the_sender_while_the_loop_is_busy(
     assert [theirs.recv() for _ in sent] == sent
 
 
+def _stall_loop(sock: purezmq.Socket) -> threading.Event:
+    """Keep ``sock``'s loop thread busy until the returned event is set."""
+    busy, release = threading.Event(), threading.Event()
+
+    def occupy() -> None:
+        busy.set()
+        release.wait(10)
+
+    sock._core.io.call_soon(occupy)
+    assert busy.wait(5)
+    return release
+
+
 def test_a_sender_writing_its_full_queue_keeps_the_stream_in_order(
     ctx: purezmq.Context, zctx: _TrackingContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """What the kernel does not take of the sender's own write is left to the loop,
     before anything newer; until the loop has written it, the queue stays full."""
-    import os
-
     from purezmq.engine import stream
 
     monkeypatch.setattr(stream, "DIRECT_WRITE_GAP", float("inf"))
@@ -505,8 +509,8 @@ def test_a_sender_writing_its_full_queue_keeps_the_stream_in_order(
     pull.rcvbuf = 65536  # small kernel buffers, and a peer that stops reading (below):
     port = pull.bind_to_random_port("tcp://127.0.0.1")
     push = ctx.socket(purezmq.PUSH)
-    push.sndhwm = 1
-    push.sndbuf = 65536  # the kernel takes well under 8 MiB of one write
+    push.sndhwm = 300
+    push.sndbuf = 65536  # the kernel takes well under 300 x 4,000 bytes
     push.sndtimeo = 5000
     push.connect(f"tcp://127.0.0.1:{port}")
     push.send(b"hello")
@@ -514,22 +518,50 @@ def test_a_sender_writing_its_full_queue_keeps_the_stream_in_order(
     fillers = [b"f1", b"f2", b"f3"]
     for m in fillers:
         push.send(m)  # left unread: libzmq stops reading at its RCVHWM of 1
-    busy, release = threading.Event(), threading.Event()
-
-    def occupy() -> None:
-        busy.set()
-        release.wait(10)
-
-    big = os.urandom(8 << 20)
     assert wait_for(lambda: not push._core.routing.pipes[0].out_q)
-    push._core.io.call_soon(occupy)
+    sent = [b"%04d" % i + b"x" * 3996 for i in range(600)]
+    release = _stall_loop(push)
     try:
-        assert busy.wait(5)
-        push.send(b"a" + big, purezmq.NOBLOCK)  # queued: the loop is busy
-        push.send(b"b", purezmq.NOBLOCK)  # the sender wrote "a", partly
+        for m in sent[:300]:
+            push.send(m, purezmq.NOBLOCK)  # queued: the loop is busy
+        push.send(sent[300], purezmq.NOBLOCK)  # the sender wrote the queue, partly
+        for m in sent[301:600]:
+            push.send(m, purezmq.NOBLOCK)  # the queue fills up again
         with pytest.raises(purezmq.Again):
-            push.send(b"c", purezmq.NOBLOCK)  # "a"'s rest is the loop's: no room yet
+            push.send(b"late", purezmq.NOBLOCK)  # the rest is the loop's: no room yet
     finally:
         release.set()
-    push.send(b"c")
-    assert [pull.recv() for _ in range(6)] == [*fillers, b"a" + big, b"b", b"c"]
+    push.send(b"late")
+    got = [pull.recv() for _ in range(len(fillers) + len(sent) + 1)]
+    assert got == [*fillers, *sent, b"late"]
+
+
+def test_large_messages_are_left_to_the_loop(
+    ctx: purezmq.Context, zctx: _TrackingContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A full queue of large messages is not written by the sender (measured slower:
+    for them the kernel sets the pace, not the hand-off): it waits for the loop."""
+    from purezmq.engine import stream
+    from purezmq.zmtp.frames import ZERO_COPY_MIN_SIZE
+
+    monkeypatch.setattr(stream, "DIRECT_WRITE_GAP", float("inf"))
+    pull = zctx.socket(zmq.PULL)
+    pull.rcvtimeo = 5000
+    port = pull.bind_to_random_port("tcp://127.0.0.1")
+    push = ctx.socket(purezmq.PUSH)
+    push.sndhwm = 1
+    push.connect(f"tcp://127.0.0.1:{port}")
+    push.send(b"hello")
+    assert pull.recv() == b"hello"
+    big = b"b" * ZERO_COPY_MIN_SIZE
+    release = _stall_loop(push)
+    try:
+        push.send(b"small", purezmq.NOBLOCK)  # queued
+        push.send(big, purezmq.NOBLOCK)  # a small message is written by the sender
+        with pytest.raises(purezmq.Again):
+            push.send(b"next", purezmq.NOBLOCK)  # a large one is not
+    finally:
+        release.set()
+    push.sndtimeo = 5000
+    push.send(b"next")
+    assert [pull.recv() for _ in range(3)] == [b"small", big, b"next"]

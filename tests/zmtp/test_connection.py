@@ -4,8 +4,8 @@ live in their own files)."""
 from __future__ import annotations
 
 import tracemalloc
-from typing import Any
 from collections.abc import Sequence
+from typing import Any
 
 import pytest
 

@@ -33,6 +33,7 @@ from purezmq.zmtp.events import (
     MessageReceived,
     ZapRequest,
 )
+from purezmq.zmtp.frames import ZERO_COPY_MIN_SIZE
 from purezmq.zmtp.zap import ZapError, ZapReply
 
 if TYPE_CHECKING:
@@ -494,6 +495,11 @@ class StreamEngine(asyncio.BufferedProtocol):
             return False
         q = pipe.out_q
         n = len(q)
+        head = q[0] if n else None
+        if type(head) is list and head and len(head[-1]) >= ZERO_COPY_MIN_SIZE:
+            # large messages: the kernel sets the pace, not the hand-off, and writing
+            # them here measured slower (PUSH/PULL 1 MiB: 3,350 -> 2,650 msg/s)
+            return False
         # what this leaves (a partial write's rest, or everything when the loop is in
         # one of our callbacks) is the pending flush's: a queue with messages always
         # has one, unless writing is paused (then resume_writing flushes)
