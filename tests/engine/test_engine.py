@@ -565,3 +565,20 @@ def test_large_messages_are_left_to_the_loop(
     push.sndtimeo = 5000
     push.send(b"next")
     assert [pull.recv() for _ in range(3)] == [b"small", big, b"next"]
+
+
+def test_relief_of_a_queue_the_loop_has_just_emptied(
+    ctx: purezmq.Context, zctx: _TrackingContext
+) -> None:
+    """The sender reads the queue without the loop's lock: if the loop drained it
+    between the sender's look and the engine's, there is room (True), no IndexError."""
+    pull = zctx.socket(zmq.PULL)
+    pull.rcvtimeo = 5000
+    port = pull.bind_to_random_port("tcp://127.0.0.1")
+    push = ctx.socket(purezmq.PUSH)
+    push.connect(f"tcp://127.0.0.1:{port}")
+    push.send(b"hello")
+    assert pull.recv() == b"hello"
+    (pipe,) = push._core.routing.pipes
+    assert wait_for(lambda: not pipe.out_q)
+    assert pipe.on_backlog() is True
