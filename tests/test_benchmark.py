@@ -8,6 +8,7 @@ check the shape of the result, failure reporting and that every child is reaped.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import importlib
 import json
 import multiprocessing
@@ -357,7 +358,7 @@ def test_smoke_run_json_and_load(tmp_path: Path, capsys: pytest.CaptureFixture[s
 @pytest.mark.parametrize("loop", ["", "+uvloop"])
 @pytest.mark.parametrize("transport", ["tcp", "ipc"])
 def test_smoke_asyncio_echo_floor(transport: str, loop: str, tmp_path: Path) -> None:
-    """The floor's roles: a streams echo timed like REQ/REP, over tcp and ipc."""
+    """The floor's roles: a bare protocol echo timed like REQ/REP, over tcp and ipc."""
     if loop:
         pytest.importorskip("uvloop")
     endpoint = "tcp://127.0.0.1:*" if transport == "tcp" else f"ipc://{tmp_path}/echo.sock"
@@ -365,6 +366,69 @@ def test_smoke_asyncio_echo_floor(transport: str, loop: str, tmp_path: Path) -> 
     s = runner.measure("asyncio-echo" + loop, transport, endpoint, job)
     assert s.n == 20 and s.median_us > 0 and s.p99_us >= s.median_us
     assert multiprocessing.active_children() == []
+
+
+class _Written:
+    """A transport that keeps what is written."""
+
+    def __init__(self) -> None:
+        self.out: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        self.out.append(data)
+
+
+def _feed(proto: wl._EchoProtocol, data: bytes) -> None:
+    """What a transport does: copy ``data`` into the protocol's buffer, then tell it."""
+    while data:
+        buf = proto.get_buffer(len(data))
+        n = min(len(buf), len(data))
+        buf[:n] = data[:n]
+        data = data[n:]
+        proto.buffer_updated(n)
+
+
+def test_echo_floor_protocol_takes_any_chunking() -> None:
+    """The floor's replier writes back each whole message once, however the reads split
+    it, and its requester wakes only when the whole echo is back."""
+
+    async def main() -> None:
+        a, b = bytes(range(100)), bytes(range(100, 200))
+        for cut in range(1, 100):
+            rep = wl._EchoProtocol(100, echo=True, wanted=2)
+            t = _Written()
+            rep.connection_made(t)  # type: ignore[arg-type]
+            _feed(rep, a[:cut])
+            assert t.out == [] and not rep.done.done()
+            _feed(rep, a[cut:] + b[:cut])  # the rest of one and the start of the next
+            assert t.out == [a] and not rep.done.done()
+            _feed(rep, b[cut:])
+            assert t.out == [a, b] and rep.done.done()
+        req = wl._EchoProtocol(100, echo=False, wanted=0)
+        req.connection_made(_Written())  # type: ignore[arg-type]
+        waiting = asyncio.ensure_future(req.exchange(a))
+        await asyncio.sleep(0)
+        _feed(req, a[:99])
+        await asyncio.sleep(0)
+        assert not waiting.done()
+        _feed(req, a[99:])
+        await asyncio.wait_for(waiting, 5)
+        req.connection_lost(None)
+
+    asyncio.run(main())
+
+
+def test_echo_floor_protocol_fails_its_waiter_when_the_peer_goes() -> None:
+    async def main() -> None:
+        req = wl._EchoProtocol(16, echo=False, wanted=0)
+        req.connection_made(_Written())  # type: ignore[arg-type]
+        waiting = asyncio.ensure_future(req.exchange(b"x" * 16))
+        await asyncio.sleep(0)
+        req.connection_lost(None)
+        with pytest.raises(ConnectionError):
+            await asyncio.wait_for(waiting, 5)
+
+    asyncio.run(main())
 
 
 @pytest.mark.parametrize("impl", ["purezmq", "purezmq.asyncio"])
