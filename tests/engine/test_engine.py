@@ -366,26 +366,32 @@ def test_subscription_reaches_connecting_pub_without_polling(
     zmon.close(0)
 
 
+def _spy_direct_writes(monkeypatch: pytest.MonkeyPatch, gap: float) -> list[bool]:
+    """Set DIRECT_WRITE_GAP to ``gap``; the list gets each direct write's result."""
+    from purezmq.engine import stream
+
+    results: list[bool] = []
+    real = stream.StreamEngine._direct_write
+
+    def spy(self: stream.StreamEngine, now: float) -> bool:
+        done = real(self, now)
+        results.append(done)
+        return done
+
+    monkeypatch.setattr(stream.StreamEngine, "_direct_write", spy)
+    monkeypatch.setattr(stream, "DIRECT_WRITE_GAP", gap)
+    return results
+
+
 def test_direct_writes_and_their_leftovers_keep_the_stream_in_order(
     ctx: purezmq.Context, zctx: _TrackingContext, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """An idle connection is written by the sending thread itself; what the kernel does
     not take goes out through the loop before anything newer, and close() flushes it."""
-    from purezmq.engine import stream
-
-    taken: list[bool] = []
-    real = stream.StreamEngine._direct_write
-
-    def spy(self: stream.StreamEngine, now: float) -> bool:
-        done = real(self, now)
-        taken.append(done)
-        return done
-
-    monkeypatch.setattr(stream.StreamEngine, "_direct_write", spy)
     # every send after a write is eligible: with the default gap a machine whose round
     # trip to libzmq is shorter than the gap never writes directly (seen in CI), and
     # this test is about what a direct write does, not about when one is tried
-    monkeypatch.setattr(stream, "DIRECT_WRITE_GAP", 0.0)
+    taken = _spy_direct_writes(monkeypatch, gap=0.0)
     pull = zctx.socket(zmq.PULL)
     pull.rcvtimeo = 5000
     port = pull.bind_to_random_port("tcp://127.0.0.1")
@@ -416,18 +422,7 @@ def test_sends_within_the_direct_write_gap_are_left_to_the_loop(
 ) -> None:
     """A send that comes sooner than DIRECT_WRITE_GAP after the connection's last write
     is not written by the calling thread: the loop batches it, and order holds."""
-    from purezmq.engine import stream
-
-    tried: list[bool] = []
-    real = stream.StreamEngine._direct_write
-
-    def spy(self: stream.StreamEngine, now: float) -> bool:
-        done = real(self, now)
-        tried.append(done)
-        return done
-
-    monkeypatch.setattr(stream.StreamEngine, "_direct_write", spy)
-    monkeypatch.setattr(stream, "DIRECT_WRITE_GAP", 3600.0)
+    tried = _spy_direct_writes(monkeypatch, gap=3600.0)
     pull = zctx.socket(zmq.PULL)
     pull.rcvtimeo = 5000
     port = pull.bind_to_random_port("tcp://127.0.0.1")
