@@ -305,6 +305,15 @@ def test_missing_matplotlib_is_a_clear_error(
     assert not (tmp_path / "x.png").exists()
 
 
+def test_every_implementation_has_a_colour_of_its_own() -> None:
+    """A plot tells the rows apart only by colour (the floors once shared purezmq's)."""
+    from purezmq.benchmark.plot import COLOURS
+
+    names = [i.name for i in wl.IMPLS]
+    assert sorted(COLOURS) == sorted(names)
+    assert len(set(COLOURS.values())) == len(names)
+
+
 def test_plot_writes_a_png(tmp_path: Path) -> None:
     # matplotlib is an optional extra (purezmq[plot]), and part of the test extra
     from purezmq.benchmark.plot import plot

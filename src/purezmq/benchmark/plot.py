@@ -23,6 +23,9 @@ COLOURS = {
     "purezmq": "#1f77b4",
     "purezmq.asyncio": "#ff7f0e",
     "purezmq.asyncio+uvloop": "#2ca02c",
+    # the floors (no ZeroMQ): colours of their own, not purezmq's
+    "asyncio-echo": "#9467bd",
+    "asyncio-echo+uvloop": "#c5b0d5",
 }
 
 
@@ -42,6 +45,9 @@ def _bars(ax: Any, cells: Sequence[Cell], value: str, impls: Sequence[str], log:
     """Grouped bars: one group per workload, one bar per implementation."""
     workloads = list(dict.fromkeys(c.workload for c in cells))
     labels = {c.workload: c.label for c in cells}
+    # only implementations with a bar here (the floors have only REQ/REP): an empty bar
+    # call would still put an entry, in a default colour, into the legend
+    impls = [i for i in impls if any(c.impl == i and c.ok for c in cells)]
     width = 0.8 / max(len(impls), 1)
     for k, impl in enumerate(impls):
         xs, ys = [], []
@@ -165,4 +171,5 @@ def _ratio_bars(
         fontsize=10,
     )
     ax.grid(axis="y", which="both", alpha=0.3)
-    ax.legend(fontsize=8, loc="upper right")
+    # below the axes: inside, it covered the REQ/REP bars at the right
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.07), ncol=6)
