@@ -461,7 +461,7 @@ class _EchoProtocol(asyncio.BufferedProtocol):
     reused buffer as purezmq's engine reads. asyncio's streams (and any plain
     ``Protocol``) get a fresh 256 KiB ``bytes`` per read instead, which glibc maps,
     shrinks and unmaps: three system calls per read, and on the reference machine
-    137-146 us per round trip against 60-75 us for this protocol (default loop)."""
+    129-162 us per round trip against 60-75 us for this protocol (default loop)."""
 
     def __init__(self, size: int, echo: bool, wanted: int) -> None:
         self.size = size
