@@ -164,11 +164,7 @@ def test_a_reconnected_pipe_does_not_keep_an_old_scheduled_flush(
 def test_linger_delivers_queued_messages_at_close(
     ctx: purezmq.Context, zctx: _TrackingContext
 ) -> None:
-    pull = zctx.socket(zmq.PULL)
-    pull.rcvtimeo = 5000
-    port = pull.bind_to_random_port("tcp://127.0.0.1")
-    push = ctx.socket(purezmq.PUSH)
-    push.connect(f"tcp://127.0.0.1:{port}")
+    pull, push = _libzmq_pull_from_ours(ctx, zctx)
     for i in range(100):
         push.send(b"m%d" % i)
     push.close(linger=5000)
@@ -366,6 +362,18 @@ def test_subscription_reaches_connecting_pub_without_polling(
     zmon.close(0)
 
 
+def _libzmq_pull_from_ours(
+    ctx: purezmq.Context, zctx: _TrackingContext
+) -> tuple[zmq.Socket, purezmq.Socket]:
+    """A libzmq PULL bound over tcp (5 s receive timeout) and our PUSH connected to it."""
+    pull = zctx.socket(zmq.PULL)
+    pull.rcvtimeo = 5000
+    port = pull.bind_to_random_port("tcp://127.0.0.1")
+    push = ctx.socket(purezmq.PUSH)
+    push.connect(f"tcp://127.0.0.1:{port}")
+    return pull, push
+
+
 def _spy_direct_writes(monkeypatch: pytest.MonkeyPatch, gap: float) -> list[bool]:
     """Set DIRECT_WRITE_GAP to ``gap``; the list gets each direct write's result."""
     from purezmq.engine import stream
@@ -392,11 +400,7 @@ def test_direct_writes_and_their_leftovers_keep_the_stream_in_order(
     # trip to libzmq is shorter than the gap never writes directly (seen in CI), and
     # this test is about what a direct write does, not about when one is tried
     taken = _spy_direct_writes(monkeypatch, gap=0.0)
-    pull = zctx.socket(zmq.PULL)
-    pull.rcvtimeo = 5000
-    port = pull.bind_to_random_port("tcp://127.0.0.1")
-    push = ctx.socket(purezmq.PUSH)
-    push.connect(f"tcp://127.0.0.1:{port}")
+    pull, push = _libzmq_pull_from_ours(ctx, zctx)
     push.send(b"hello")  # goes out with the handshake
     assert pull.recv() == b"hello"
     # the connection is idle now: a send is written by this thread, unless the loop
@@ -423,11 +427,7 @@ def test_sends_within_the_direct_write_gap_are_left_to_the_loop(
     """A send that comes sooner than DIRECT_WRITE_GAP after the connection's last write
     is not written by the calling thread: the loop batches it, and order holds."""
     tried = _spy_direct_writes(monkeypatch, gap=3600.0)
-    pull = zctx.socket(zmq.PULL)
-    pull.rcvtimeo = 5000
-    port = pull.bind_to_random_port("tcp://127.0.0.1")
-    push = ctx.socket(purezmq.PUSH)
-    push.connect(f"tcp://127.0.0.1:{port}")
+    pull, push = _libzmq_pull_from_ours(ctx, zctx)
     push.send(b"hello")  # goes out with the handshake, a write of the loop's
     assert pull.recv() == b"hello"
     for i in range(20):
@@ -601,11 +601,7 @@ def test_relief_of_a_queue_the_loop_has_just_emptied(
 ) -> None:
     """The sender reads the queue without the loop's lock: if the loop drained it
     between the sender's look and the engine's, there is room (True), no IndexError."""
-    pull = zctx.socket(zmq.PULL)
-    pull.rcvtimeo = 5000
-    port = pull.bind_to_random_port("tcp://127.0.0.1")
-    push = ctx.socket(purezmq.PUSH)
-    push.connect(f"tcp://127.0.0.1:{port}")
+    pull, push = _libzmq_pull_from_ours(ctx, zctx)
     push.send(b"hello")
     assert pull.recv() == b"hello"
     (pipe,) = push._core.routing.pipes
