@@ -182,6 +182,7 @@ def test_select_by_names_and_globs_keeps_matrix_order() -> None:
         "purezmq.asyncio+uvloop",
         "zmq.asyncio+uvloop",
         "asyncio-echo+uvloop",
+        "asyncio-task-echo+uvloop",
     ]
     with pytest.raises(ValueError, match="'nope' matches nothing"):
         runner.select("nope", wl.WORKLOADS, wl.WORKLOADS)
@@ -271,15 +272,22 @@ def test_implementations_without_their_library_are_left_out(
         "zmq.asyncio",
         "purezmq.asyncio",
         "asyncio-echo",
+        "asyncio-task-echo",
     ]
     assert notes == [
         "purezmq.asyncio+uvloop skipped: uvloop is not installed",
         "zmq.asyncio+uvloop skipped: uvloop is not installed",
         "asyncio-echo+uvloop skipped: uvloop is not installed",
+        "asyncio-task-echo+uvloop skipped: uvloop is not installed",
     ]
     monkeypatch.setitem(sys.modules, "zmq", None)
     keep, notes = runner.available_impls(wl.IMPLS)
-    assert [i.name for i in keep] == ["purezmq", "purezmq.asyncio", "asyncio-echo"]
+    assert [i.name for i in keep] == [
+        "purezmq",
+        "purezmq.asyncio",
+        "asyncio-echo",
+        "asyncio-task-echo",
+    ]
     assert "pyzmq skipped: pyzmq is not installed" in notes
 
 
@@ -364,15 +372,17 @@ def test_smoke_run_json_and_load(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert multiprocessing.active_children() == []
 
 
+@pytest.mark.parametrize("floor", ["asyncio-echo", "asyncio-task-echo"])
 @pytest.mark.parametrize("loop", ["", "+uvloop"])
 @pytest.mark.parametrize("transport", ["tcp", "ipc"])
-def test_smoke_asyncio_echo_floor(transport: str, loop: str, tmp_path: Path) -> None:
-    """The floor's roles: a bare protocol echo timed like REQ/REP, over tcp and ipc."""
+def test_smoke_asyncio_echo_floor(transport: str, loop: str, floor: str, tmp_path: Path) -> None:
+    """The floors' roles: a bare protocol echo timed like REQ/REP, over tcp and ipc, its
+    replier writing back from the read callback or from a task."""
     if loop:
         pytest.importorskip("uvloop")
     endpoint = "tcp://127.0.0.1:*" if transport == "tcp" else f"ipc://{tmp_path}/echo.sock"
     job = wl.Job("reqrep", 100, n=20, warmup=2, timeout=20)
-    s = runner.measure("asyncio-echo" + loop, transport, endpoint, job)
+    s = runner.measure(floor + loop, transport, endpoint, job)
     assert s.n == 20 and s.median_us > 0 and s.p99_us >= s.median_us
     assert multiprocessing.active_children() == []
 
@@ -423,6 +433,53 @@ def test_echo_floor_protocol_takes_any_chunking() -> None:
         _feed(req, a[99:])
         await asyncio.wait_for(waiting, 5)
         req.connection_lost(None)
+
+    asyncio.run(main())
+
+
+def test_task_echo_floor_replier_awaits_each_whole_request_and_writes_it_back() -> None:
+    """asyncio-task-echo's replier: a task started on connection that writes back each
+    whole request once, however the reads split it, and ends after ``wanted`` of them."""
+
+    async def main() -> None:
+        a, b = bytes(range(100)), bytes(range(100, 200))
+        for cut in range(1, 100):
+            rep = wl._EchoProtocol(100, echo=False, wanted=2, serve=True)
+            t = _Written()
+            rep.connection_made(t)  # type: ignore[arg-type]
+            assert rep.server is not None
+            _feed(rep, a[:cut])
+            await asyncio.sleep(0)
+            assert t.out == [] and not rep.done.done()
+            _feed(rep, a[cut:] + b[:cut])
+            for _ in range(3):
+                await asyncio.sleep(0)
+            assert t.out == [a] and not rep.done.done()
+            _feed(rep, b[cut:])
+            await asyncio.wait_for(rep.server, 5)
+            assert t.out == [a, b] and rep.done.done()
+            # two requests in one read: both answered, in order
+            rep = wl._EchoProtocol(100, echo=False, wanted=2, serve=True)
+            t = _Written()
+            rep.connection_made(t)  # type: ignore[arg-type]
+            _feed(rep, a + b)
+            assert rep.server is not None
+            await asyncio.wait_for(rep.server, 5)
+            assert t.out == [a, b]
+
+    asyncio.run(main())
+
+
+def test_task_echo_floor_replier_ends_when_the_peer_goes() -> None:
+    async def main() -> None:
+        rep = wl._EchoProtocol(16, echo=False, wanted=5, serve=True)
+        rep.connection_made(_Written())  # type: ignore[arg-type]
+        await asyncio.sleep(0)
+        rep.connection_lost(None)
+        assert rep.server is not None
+        await asyncio.wait_for(rep.server, 5)  # returns: no exception left unretrieved
+        with pytest.raises(ConnectionError):
+            rep.done.result()
 
     asyncio.run(main())
 

@@ -26,6 +26,8 @@ COLOURS = {
     # the floors (no ZeroMQ): colours of their own, not purezmq's
     "asyncio-echo": "#9467bd",
     "asyncio-echo+uvloop": "#c5b0d5",
+    "asyncio-task-echo": "#8c564b",
+    "asyncio-task-echo+uvloop": "#c49c94",
 }
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
@@ -119,6 +120,8 @@ class Impl:
         default: part of the default matrix.
         patterns: the only patterns it runs (empty: all).
         transports: the only transports it runs (empty: all).
+        replier_task: a floor whose replier is a task awaiting each request, as a REP
+            server coroutine awaits ``recv()`` (else it echoes in the read callback).
     """
 
     name: str
@@ -129,6 +132,7 @@ class Impl:
     default: bool = True
     patterns: tuple[str, ...] = ()
     transports: tuple[str, ...] = ()
+    replier_task: bool = False
 
     def runs(self, pattern: str, transport: str) -> bool:
         """Whether it has a cell for ``pattern`` over ``transport``."""
@@ -169,6 +173,28 @@ IMPLS: tuple[Impl, ...] = (
         references=("zmq.asyncio+uvloop", "zmq.asyncio"),
         patterns=("reqrep",),
         transports=("tcp", "ipc"),
+    ),
+    # ... and with a task on both ends, each awaiting a future per message as every
+    # ``await sock.recv()`` does: the floor of an awaitable API (REQ/REP rows are a
+    # coroutine on each end in every asyncio implementation measured here)
+    Impl(
+        "asyncio-task-echo",
+        "none",
+        is_async=True,
+        references=("zmq.asyncio",),
+        patterns=("reqrep",),
+        transports=("tcp", "ipc"),
+        replier_task=True,
+    ),
+    Impl(
+        "asyncio-task-echo+uvloop",
+        "none",
+        is_async=True,
+        loop="uvloop",
+        references=("zmq.asyncio+uvloop", "zmq.asyncio"),
+        patterns=("reqrep",),
+        transports=("tcp", "ipc"),
+        replier_task=True,
     ),
 )
 IMPLS_BY_NAME = {i.name: i for i in IMPLS}
@@ -433,7 +459,8 @@ def run_role(impl: Impl, role: str, ctl: Control, endpoint: str, job: Job) -> Pa
     deadline = time.monotonic() + job.timeout
     if impl.library == "none":
         result: Payload | None = run_coroutine(
-            impl.loop, lambda: _echo_role(role, ctl, endpoint, job, deadline)
+            impl.loop,
+            lambda: _echo_role(role, ctl, endpoint, job, deadline, impl.replier_task),
         )
         return result
     zmq, azmq = load(impl)
@@ -461,22 +488,32 @@ class _EchoProtocol(asyncio.BufferedProtocol):
     reused buffer as purezmq's engine reads. asyncio's streams (and any plain
     ``Protocol``) get a fresh 256 KiB ``bytes`` per read instead, which glibc maps,
     shrinks and unmaps: three system calls per read, and on the reference machine
-    129-162 us per round trip against 60-75 us for this protocol (default loop)."""
+    129-162 us per round trip against 60-75 us for this protocol (default loop).
 
-    def __init__(self, size: int, echo: bool, wanted: int) -> None:
+    With ``echo`` it writes each whole message back from the read callback; otherwise
+    it queues each as ``bytes`` for :meth:`receive`: the requester, and with ``serve``
+    the replier of ``asyncio-task-echo``, a task started on connection that awaits each
+    request and writes it back."""
+
+    def __init__(self, size: int, echo: bool, wanted: int, serve: bool = False) -> None:
         self.size = size
         self.echo = echo  # the replier writes each message back
         self.wanted = wanted  # the replier's messages until ``done``
+        self.serve = serve
+        self.server: asyncio.Task[None] | None = None  # the replier task (serve)
         self.view = memoryview(bytearray(max(2 * size, 65536)))
         self.got = 0
         self.transport: asyncio.Transport | None = None
         loop = asyncio.get_running_loop()
         self.done: asyncio.Future[None] = loop.create_future()
-        self.reply: asyncio.Future[None] | None = None  # the requester's waiter
+        self.inbox: deque[bytes] = deque()  # whole messages for receive()
+        self.reply: asyncio.Future[None] | None = None  # receive()'s waiter
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # uvloop's transports are not asyncio.Transport subclasses, but write the same
         self.transport = cast(asyncio.Transport, transport)
+        if self.serve:
+            self.server = asyncio.get_running_loop().create_task(self._serve())
 
     def get_buffer(self, sizehint: int) -> memoryview:
         return self.view[self.got :]
@@ -488,6 +525,8 @@ class _EchoProtocol(asyncio.BufferedProtocol):
             if self.echo:
                 assert self.transport is not None
                 self.transport.write(bytes(view[:size]))
+            else:
+                self.inbox.append(bytes(view[:size]))
             rest = self.got - size
             if rest:
                 view[:rest] = view[size : self.got]
@@ -506,19 +545,37 @@ class _EchoProtocol(asyncio.BufferedProtocol):
                 fut.set_exception(error)
                 fut.exception()  # retrieved: not logged when nobody awaits it
 
+    async def receive(self) -> bytes:
+        """The next whole message, waiting for it on a future if none is queued."""
+        if not self.inbox:
+            self.reply = asyncio.get_running_loop().create_future()
+            await self.reply
+        return self.inbox.popleft()
+
     async def exchange(self, msg: bytes) -> None:
         """Requester: write ``msg``, wait until its echo is back whole."""
         assert self.transport is not None
-        self.reply = asyncio.get_running_loop().create_future()
         self.transport.write(msg)
-        await self.reply
+        await self.receive()
+
+    async def _serve(self) -> None:
+        """Replier task: await each request and write it back, ``wanted`` times."""
+        assert self.transport is not None
+        try:
+            for _ in range(self.wanted):
+                self.transport.write(await self.receive())
+        except ConnectionError:
+            return  # connection_lost has failed ``done`` already
+        if not self.done.done():
+            self.done.set_result(None)
 
 
 async def _echo_role(
-    role: str, ctl: Control, endpoint: str, job: Job, deadline: float
+    role: str, ctl: Control, endpoint: str, job: Job, deadline: float, replier_task: bool
 ) -> Payload | None:
     """REQ/REP's exchange with a bare asyncio protocol and nothing else: the replier
-    echoes ``job.size`` bytes, the requester times each round trip (tcp or ipc)."""
+    echoes ``job.size`` bytes (from its read callback, or with ``replier_task`` from a
+    task awaiting each request), the requester times each round trip (tcp or ipc)."""
     if job.pattern != "reqrep":
         raise ValueError("the asyncio echo floor only has REQ/REP")
     loop = asyncio.get_running_loop()
@@ -528,7 +585,9 @@ async def _echo_role(
         connected: asyncio.Future[_EchoProtocol] = loop.create_future()
 
         def make() -> _EchoProtocol:
-            proto = _EchoProtocol(job.size, echo=True, wanted=job.warmup + job.n)
+            proto = _EchoProtocol(
+                job.size, echo=not replier_task, wanted=job.warmup + job.n, serve=replier_task
+            )
             served.append(proto)
             if not connected.done():
                 connected.set_result(proto)
