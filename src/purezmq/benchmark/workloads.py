@@ -141,6 +141,21 @@ class Impl:
         )
 
 
+def _floor(name: str, replier_task: bool) -> Impl:
+    """A floor (no ZeroMQ): REQ/REP over tcp and ipc, uvloop if its name says so."""
+    uvloop = name.endswith("+uvloop")
+    return Impl(
+        name,
+        "none",
+        is_async=True,
+        loop="uvloop" if uvloop else "asyncio",
+        references=("zmq.asyncio+uvloop", "zmq.asyncio") if uvloop else ("zmq.asyncio",),
+        patterns=("reqrep",),
+        transports=("tcp", "ipc"),
+        replier_task=replier_task,
+    )
+
+
 IMPLS: tuple[Impl, ...] = (
     Impl("pyzmq", "pyzmq"),
     Impl("purezmq", "purezmq", references=("pyzmq",)),
@@ -156,45 +171,15 @@ IMPLS: tuple[Impl, ...] = (
     Impl("zmq.asyncio+uvloop", "pyzmq", is_async=True, loop="uvloop", default=False),
     # Floors: the same round trip with a bare asyncio protocol and no ZeroMQ (no
     # framing, no pattern): what any asyncio implementation pays on this machine and
-    # loop when it reads as purezmq does (BufferedProtocol, one reused buffer).
-    Impl(
-        "asyncio-echo",
-        "none",
-        is_async=True,
-        references=("zmq.asyncio",),
-        patterns=("reqrep",),
-        transports=("tcp", "ipc"),
-    ),
-    Impl(
-        "asyncio-echo+uvloop",
-        "none",
-        is_async=True,
-        loop="uvloop",
-        references=("zmq.asyncio+uvloop", "zmq.asyncio"),
-        patterns=("reqrep",),
-        transports=("tcp", "ipc"),
-    ),
-    # ... and with a task on both ends, each awaiting a future per message as every
-    # ``await sock.recv()`` does: the floor of an awaitable API (REQ/REP rows are a
-    # coroutine on each end in every asyncio implementation measured here)
-    Impl(
-        "asyncio-task-echo",
-        "none",
-        is_async=True,
-        references=("zmq.asyncio",),
-        patterns=("reqrep",),
-        transports=("tcp", "ipc"),
-        replier_task=True,
-    ),
-    Impl(
-        "asyncio-task-echo+uvloop",
-        "none",
-        is_async=True,
-        loop="uvloop",
-        references=("zmq.asyncio+uvloop", "zmq.asyncio"),
-        patterns=("reqrep",),
-        transports=("tcp", "ipc"),
-        replier_task=True,
+    # loop when it reads as purezmq does (BufferedProtocol, one reused buffer); the
+    # task-echo ones with a task on both ends, each awaiting a future per message as
+    # every ``await sock.recv()`` does: the floor of an awaitable API (REQ/REP rows are
+    # a coroutine on each end in every asyncio implementation measured here)
+    *(
+        _floor("asyncio-echo", replier_task=False),
+        _floor("asyncio-echo+uvloop", replier_task=False),
+        _floor("asyncio-task-echo", replier_task=True),
+        _floor("asyncio-task-echo+uvloop", replier_task=True),
     ),
 )
 IMPLS_BY_NAME = {i.name: i for i in IMPLS}
