@@ -175,12 +175,10 @@ IMPLS: tuple[Impl, ...] = (
     # task-echo ones with a task on both ends, each awaiting a future per message as
     # every ``await sock.recv()`` does: the floor of an awaitable API (REQ/REP rows are
     # a coroutine on each end in every asyncio implementation measured here)
-    *(
-        _floor("asyncio-echo", replier_task=False),
-        _floor("asyncio-echo+uvloop", replier_task=False),
-        _floor("asyncio-task-echo", replier_task=True),
-        _floor("asyncio-task-echo+uvloop", replier_task=True),
-    ),
+    _floor("asyncio-echo", replier_task=False),
+    _floor("asyncio-echo+uvloop", replier_task=False),
+    _floor("asyncio-task-echo", replier_task=True),
+    _floor("asyncio-task-echo+uvloop", replier_task=True),
 )
 IMPLS_BY_NAME = {i.name: i for i in IMPLS}
 
