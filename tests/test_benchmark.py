@@ -322,6 +322,15 @@ def test_every_implementation_has_a_colour_of_its_own() -> None:
     assert len(set(COLOURS.values())) == len(names)
 
 
+def test_plot_labels_a_workload_on_two_lines() -> None:
+    """Side by side, "PUSH/PULL 256 B" and its neighbours' labels overlapped."""
+    from purezmq.benchmark.plot import _tick
+
+    assert _tick("PUSH/PULL 256 B") == "PUSH/PULL\n256 B"
+    assert _tick("PUB/SUB 256 B x4") == "PUB/SUB\n256 B x4"
+    assert _tick("STREAM") == "STREAM"
+
+
 def test_plot_writes_a_png(tmp_path: Path) -> None:
     # matplotlib is an optional extra (purezmq[plot]), and part of the test extra
     from purezmq.benchmark.plot import plot

@@ -60,12 +60,18 @@ def _bars(ax: Any, cells: Sequence[Cell], value: str, impls: Sequence[str], log:
                     ys.append(getattr(c, value))
         ax.bar(xs, ys, width, label=impl, color=COLOURS.get(impl), edgecolor="black", lw=0.4)
     ax.set_xticks(range(len(workloads)))
-    ax.set_xticklabels([labels[w] for w in workloads], fontsize=8)
+    ax.set_xticklabels([_tick(labels[w]) for w in workloads], fontsize=8)
     if log:  # throughputs differ by orders of magnitude; round trips do not
         ax.set_yscale("log")
         ax.yaxis.set_minor_formatter(_ticker().NullFormatter())
     ax.yaxis.set_major_formatter(_ticker().FuncFormatter(lambda v, _: _si(v)))
     ax.grid(axis="y", which="both", alpha=0.3)
+
+
+def _tick(label: str) -> str:
+    """A workload's label on two lines ("PUSH/PULL" over "16 B"): side by side, the
+    labels of neighbouring groups overlapped."""
+    return label.replace(" ", "\n", 1)
 
 
 def _ticker() -> Any:
@@ -161,7 +167,7 @@ def _ratio_bars(
     ax.axhline(1.0, color="black", lw=0.8)
     ax.plot([], [], color="red", lw=2, label="issue #7 target")
     ax.set_xticks(range(len(workloads)))
-    ax.set_xticklabels([labels[w] for w in workloads], fontsize=8)
+    ax.set_xticklabels([_tick(labels[w]) for w in workloads], fontsize=8)
     ax.set_yscale("log")
     ax.set_yticks([0.1, 0.2, 0.5, 1, 2, 5, 10])
     ax.yaxis.set_major_formatter(_ticker().FuncFormatter(lambda v, _: f"{v:g}x"))
@@ -174,4 +180,4 @@ def _ratio_bars(
     )
     ax.grid(axis="y", which="both", alpha=0.3)
     # below the axes: inside, it covered the REQ/REP bars at the right
-    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.07), ncol=6)
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=4)
