@@ -169,3 +169,76 @@ def test_tcp_source_address_is_used(ctx: purezmq.Context) -> None:
     b.send(b"from 127.0.0.2")
     frame = a.recv(copy=False)
     assert frame.bytes == b"from 127.0.0.2" and frame.get("Peer-Address") == "127.0.0.2"
+
+
+# ------------------------------------------------------------------ send buffers
+def _wmem_max() -> int:
+    with open("/proc/sys/net/core/wmem_max") as f:
+        return int(f.read())
+
+
+def _sndbuf(sock: socket.socket) -> int:
+    return sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/sys/net/core/wmem_max"), reason="Linux only")
+def test_ipc_connection_gets_a_larger_send_buffer_by_default() -> None:
+    from purezmq.transport.tcp import IPC_SNDBUF, configure_stream_socket
+
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    with a, b:
+        default = _sndbuf(b)
+        configure_stream_socket(a, {})
+        # Linux caps the request at wmem_max and reports twice what it granted
+        wanted = min(IPC_SNDBUF, _wmem_max())
+        assert _sndbuf(a) >= wanted
+        if wanted > default:
+            assert _sndbuf(a) > default
+
+
+def test_ipc_send_buffer_set_by_sndbuf_wins() -> None:
+    from purezmq.constants import SocketOption as O
+    from purezmq.transport.tcp import IPC_SNDBUF, configure_stream_socket
+
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    with a, b:
+        configure_stream_socket(a, {O.SNDBUF: 16384})
+        assert _sndbuf(a) < IPC_SNDBUF
+        default = _sndbuf(b)
+        configure_stream_socket(b, {O.SNDBUF: 0})  # 0: the OS default, untouched
+        assert _sndbuf(b) == default
+
+
+def test_tcp_send_buffer_is_left_to_the_kernel() -> None:
+    from purezmq.transport.tcp import configure_stream_socket
+
+    with socket.socket() as fresh, socket.socket() as s:
+        configure_stream_socket(s, {})
+        assert _sndbuf(s) == _sndbuf(fresh)
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/sys/net/core/wmem_max"), reason="Linux only")
+@pytest.mark.parametrize("bind_side", ["sender", "receiver"])
+def test_ipc_engines_on_both_sides_get_the_send_buffer(
+    ctx: purezmq.Context, short_dir: str, bind_side: str
+) -> None:
+    """The accepted and the connected socket both go through configure_stream_socket, and
+    a 1 MiB message still arrives whole."""
+    from purezmq.transport.tcp import IPC_SNDBUF
+
+    push, pull = ctx.socket(purezmq.PUSH), ctx.socket(purezmq.PULL)
+    pull.rcvtimeo = 5000
+    addr = f"ipc://{short_dir}/buf"
+    (push if bind_side == "sender" else pull).bind(addr)
+    (pull if bind_side == "sender" else push).connect(addr)
+    payload = os.urandom(1 << 20)
+    push.send(payload)
+    assert pull.recv() == payload
+    wanted = min(IPC_SNDBUF, _wmem_max())
+    for s in (push, pull):
+        engines = list(s._core.engines)
+        assert len(engines) == 1
+        sock = engines[0].transport.get_extra_info("socket")
+        assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF) >= wanted
+    push.close(0)
+    pull.close(0)
