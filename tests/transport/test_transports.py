@@ -187,13 +187,9 @@ def test_ipc_connection_gets_a_larger_send_buffer_by_default() -> None:
 
     a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     with a, b:
-        default = _sndbuf(b)
         configure_stream_socket(a, {})
         # Linux caps the request at wmem_max and reports twice what it granted
-        wanted = min(IPC_SNDBUF, _wmem_max())
-        assert _sndbuf(a) >= wanted
-        if wanted > default:
-            assert _sndbuf(a) > default
+        assert _sndbuf(a) >= min(IPC_SNDBUF, _wmem_max())
 
 
 def test_ipc_send_buffer_set_by_sndbuf_wins() -> None:
@@ -238,7 +234,6 @@ def test_ipc_engines_on_both_sides_get_the_send_buffer(
     for s in (push, pull):
         engines = list(s._core.engines)
         assert len(engines) == 1
-        sock = engines[0].transport.get_extra_info("socket")
-        assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF) >= wanted
+        assert _sndbuf(engines[0].transport.get_extra_info("socket")) >= wanted
     push.close(0)
     pull.close(0)
