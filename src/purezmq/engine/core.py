@@ -126,6 +126,9 @@ class SocketCore:
         self.engines: set[Any] = set()
         #: the FD option's pipe, created on first use
         self.fd_signal: FdSignal | None = None
+        #: a hint: some connection's reading may be with a thread blocked in recv
+        #: (SelectorStream); set when the loop hands one over, cleared when handed back
+        self.caller_reading = False
         self.monitor_events = 0
         self._close_done = threading.Event()
 
@@ -242,6 +245,8 @@ class SocketCore:
         """POLLIN/POLLOUT readiness (the EVENTS option)."""
         if self.closed:
             return 0
+        if self.caller_reading:
+            self.read_nowait()
         with self.lock:
             self._reap()
             ev = 1 if self.rx_cache or self.routing.can_recv() else 0
@@ -262,13 +267,46 @@ class SocketCore:
             if self.fd_signal is None:
                 self.fd_signal = FdSignal()
                 self.waiters.add(self.fd_signal)
+                if self.caller_reading:
+                    self.release_reading()  # the FD must signal what arrives
                 self.fd_signal.wake()  # the state is unknown to the caller yet
             return self.fd_signal.fileno()
 
     # ------------------------------------------------------------------ waking
     def add_waiter(self, waiter: Waiter) -> None:
-        """Register ``waiter`` to be woken on every state change."""
+        """Register ``waiter`` to be woken on every state change.
+
+        A connection a blocked recv was reading itself goes back to the loop first: this
+        waiter (a poller, a sender, another thread) is woken only by what the loop reads.
+        The blocking recv registers its own waiter with :meth:`add_reading_waiter`.
+        """
         self.waiters.add(waiter)
+        if self.caller_reading:
+            self.release_reading()
+
+    def add_reading_waiter(self, waiter: Waiter) -> None:
+        """Register the waiter of a recv that reads connections itself (no hand-back)."""
+        self.waiters.add(waiter)
+
+    def release_reading(self) -> None:
+        """Hand every connection a caller was reading back to the loop."""
+        self.caller_reading = False
+        for engine in tuple(self.engines):
+            engine.caller_release()
+
+    def read_nowait(self) -> bool:
+        """Read, without waiting, the connections a caller watches (a non-blocking recv,
+        an EVENTS check find what the kernel holds). True if anything was read."""
+        got = watched = False
+        for engine in tuple(self.engines):
+            t = engine.transport
+            if getattr(t, "watched_by_caller", False):
+                watched = True
+                if engine.caller_read_nowait():
+                    got = True
+        if not watched:
+            self.caller_reading = False
+        return got
 
     def remove_waiter(self, waiter: Waiter) -> None:
         """Unregister ``waiter``."""

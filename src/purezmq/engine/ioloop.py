@@ -13,6 +13,8 @@ from collections.abc import Callable, Coroutine
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
+from purezmq.transport.selector import abort_streams
+
 __all__ = ["IOLoop", "IOThread"]
 
 T = TypeVar("T")
@@ -26,11 +28,16 @@ class IOLoop:
         thread_id: ``threading.get_ident()`` of the thread running ``loop``.
     """
 
-    __slots__ = ("loop", "thread_id")
+    __slots__ = ("loop", "own_streams", "thread_id")
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, thread_id: int) -> None:
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, thread_id: int, own_streams: bool = False
+    ) -> None:
         self.loop = loop
         self.thread_id = thread_id
+        #: connections use our SelectorStream (a blocked caller may read them itself)
+        #: instead of the loop's transports: the blocking API's I/O thread
+        self.own_streams = own_streams
 
     def in_loop_thread(self) -> bool:
         """True when called from the thread that runs the loop."""
@@ -87,7 +94,7 @@ def _close_leftover_transports(loop: asyncio.AbstractEventLoop) -> None:
     leftovers = [t for t in registry.values() if not t.is_closing()] if registry else []
     for transport in leftovers:
         transport.abort()
-    if leftovers:
+    if abort_streams(loop) or leftovers:
         for _ in range(2):
             loop.run_until_complete(asyncio.sleep(0))
 
@@ -102,7 +109,7 @@ class IOThread:
         self._thread.start()
         self._ready.wait()
         assert self._loop is not None
-        self.io: IOLoop = IOLoop(self._loop, self._thread.ident or 0)
+        self.io: IOLoop = IOLoop(self._loop, self._thread.ident or 0, own_streams=True)
 
     def _main(self) -> None:
         loop = asyncio.new_event_loop()

@@ -20,10 +20,11 @@ from typing import TYPE_CHECKING
 from purezmq.constants import Event
 from purezmq.constants import SocketOption as O
 from purezmq.engine.core import NO_PERSISTENT_PIPE
-from purezmq.engine.stream import StreamEngine
+from purezmq.engine.stream import StreamEngine, open_stream
 from purezmq.routing.pipe import PeerInfo, Pipe
 from purezmq.transport.endpoint import Endpoint
 from purezmq.transport.ipc import ipc_address
+from purezmq.transport.selector import connect_tcp, connect_unix
 from purezmq.transport.tcp import resolve_family
 
 if TYPE_CHECKING:
@@ -102,6 +103,9 @@ class Listener:
                 conn.close()
                 continue
             conn.setblocking(False)
+            if self.core.io.own_streams:
+                open_stream(self.core, conn, self.engine_class(self.core, self))
+                continue
             self._unadopted.add(conn)
             task = loop.create_task(self._adopt(conn))
             self._accepting.add(task)
@@ -214,7 +218,19 @@ class ConnectSession:
         loop = self.core.io.loop
         factory = lambda: self.engine_class(self.core, self)
         try:
-            if self.ep.transport == "tcp":
+            if self.core.io.own_streams:
+                if self.ep.transport == "tcp":
+                    sock = await connect_tcp(
+                        loop,
+                        self.ep.host,
+                        self.ep.port,
+                        resolve_family(self.ep.host, bool(self.core.opt(O.IPV6))),
+                        _source_address(self.ep.source),
+                    )
+                else:
+                    sock = await connect_unix(loop, ipc_address(self.ep.address))
+                open_stream(self.core, sock, self.engine_class(self.core, self))
+            elif self.ep.transport == "tcp":
                 await loop.create_connection(
                     factory,
                     self.ep.host,

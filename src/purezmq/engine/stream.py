@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import os
+import socket
 import threading
 import time
 from collections import deque
@@ -25,6 +26,7 @@ from purezmq.constants import SocketOption as O
 from purezmq.engine.security import make_mechanism, zap_handler_bound
 from purezmq.error import ZMQError
 from purezmq.routing.pipe import PeerInfo, Pipe, append_conflated
+from purezmq.transport.selector import SelectorStream
 from purezmq.zmtp.connection import ZMTPConnection
 from purezmq.zmtp.events import (
     ConnectionFailed,
@@ -46,6 +48,7 @@ __all__ = [
     "READ_CHUNK",
     "EngineOwner",
     "StreamEngine",
+    "open_stream",
 ]
 
 #: Bytes asked of the transport per read: 64 KiB reads measured fastest for large
@@ -241,7 +244,23 @@ class StreamEngine(asyncio.BufferedProtocol):
         if nbytes == len(view) and nbytes < READ_CHUNK:
             self._view = memoryview(bytearray(READ_CHUNK))
         if events:
+            if threading.get_ident() != self.core.io.thread_id and not _only_messages(events):
+                # a calling thread read this (SelectorStream.caller_unwatch) and the
+                # connection is ending or failing: that is the loop's to handle, in
+                # the order it would have (events, then messages)
+                self.core.io.call_soon(self._handle_for_caller, events, msgs)
+                return
             self._handle(events)  # a handshake completes before its first message
+        if msgs:
+            self._deliver(msgs)
+        self._write_out()
+        self._arm_timer()
+
+    @_in_callback
+    def _handle_for_caller(self, events: list[Any], msgs: list[list[bytes]]) -> None:
+        if self._closed:
+            return
+        self._handle(events)
         if msgs:
             self._deliver(msgs)
         self._write_out()
@@ -342,7 +361,10 @@ class StreamEngine(asyncio.BufferedProtocol):
         # what one read already brought is queued rather than lost
         if hwm and len(q) >= hwm and not self._read_paused:
             self._pause_reading()
-        self.core.notify_from_io()
+        if threading.get_ident() == self.core.io.thread_id:
+            self.core.notify_from_io()
+        else:
+            self.core.notify()  # read by a calling thread (SelectorStream)
 
     def _handshake_complete(self, ev: HandshakeComplete) -> None:
         peer = PeerInfo(ev.socket_type, ev.identity, dict(ev.properties), ev.minor_version)
@@ -423,6 +445,39 @@ class StreamEngine(asyncio.BufferedProtocol):
             if pipe is not None and (not pipe.in_hwm or len(pipe.in_q) <= pipe.in_hwm // 2):
                 self._resume_pending = True
                 self.core.io.call_soon(self._resume_reading)
+
+    # ------------------------------------------------------------ a caller reading
+    # (SelectorStream only: the blocking API's connections; see transport/selector.py)
+    def caller_watch(self) -> int:
+        """The descriptor a thread blocked in recv may poll and read itself, or -1
+        (then the hand-over is asked for, and the core notified once granted)."""
+        t = self.transport
+        if type(t) is not SelectorStream or not self._handshaken or self._closed:
+            return -1
+        return t.caller_watch()
+
+    def caller_unwatch(self, readable: bool) -> None:
+        """After :meth:`caller_watch` gave a descriptor: the poll ended; read if it
+        was readable."""
+        t = self.transport
+        if type(t) is SelectorStream:
+            t.caller_unwatch(readable)
+
+    def caller_read_nowait(self) -> bool:
+        """Read what the kernel holds if a caller watches this connection."""
+        t = self.transport
+        return type(t) is SelectorStream and t.caller_read_nowait()
+
+    def caller_release(self) -> None:
+        """Let the loop watch this connection again."""
+        t = self.transport
+        if type(t) is SelectorStream:
+            t.caller_release()
+
+    def _watch_granted(self) -> None:
+        # SelectorStream's wake: a caller may now watch (or must look again)
+        self.core.caller_reading = True
+        self.core.notify()
 
     def _resume_reading(self) -> None:
         self._resume_pending = False
@@ -598,6 +653,13 @@ class StreamEngine(asyncio.BufferedProtocol):
         at = conn.next_deadline()
         if at == self._timer_at:
             return
+        if threading.get_ident() != self.core.io.thread_id:
+            # a calling thread read (SelectorStream): the loop owns the timer. One armed
+            # earlier than needed only runs handle_timer early, which is harmless; an
+            # earlier deadline (or a first one) must reach the loop.
+            if at is not None and (self._timer_at is None or at < self._timer_at):
+                self.core.io.call_soon(self._arm_timer)
+            return
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
@@ -708,8 +770,19 @@ class StreamEngine(asyncio.BufferedProtocol):
             self.abort()
 
 
+def open_stream(core: SocketCore, sock: socket.socket, engine: StreamEngine) -> SelectorStream:
+    """Run ``engine`` over the connected ``sock`` with our own transport (the blocking
+    API's connections: a caller blocked in recv may read them itself)."""
+    io = core.io
+    return SelectorStream(io.loop, io.thread_id, sock, engine, engine._wlock, engine._watch_granted)
+
+
 def _noop() -> None:
     pass
+
+
+def _only_messages(events: list[Any]) -> bool:
+    return all(type(ev) is MessageReceived for ev in events)
 
 
 def _write_all(fd: int, data: memoryview, deadline: float | None) -> None:

@@ -8,10 +8,12 @@ never be lost between a check and a wait.
 from __future__ import annotations
 
 import asyncio
+import os
+import select
 import threading
 from typing import Protocol
 
-__all__ = ["FutureWaiter", "ThreadWaiter", "Waiter"]
+__all__ = ["FutureWaiter", "PollWaiter", "ThreadWaiter", "Waiter", "poll_waiter"]
 
 
 class Waiter(Protocol):
@@ -69,3 +71,104 @@ class FutureWaiter:
                 self._loop.call_soon_threadsafe(self._set)
             except RuntimeError:
                 pass  # the loop is closed: nobody is waiting any more
+
+
+_EVENTFD = getattr(os, "eventfd", None)
+_ONE = (1).to_bytes(8, "little")
+_local = threading.local()
+
+
+class PollWaiter:
+    """A blocked thread that may also watch one connection's descriptor (the blocking
+    recv reading a connection itself: transport/selector.py). Woken through an eventfd
+    (a pipe where there is none) that it polls together with that descriptor.
+
+    A wake from the waiting thread itself is dropped: that thread looks at the socket
+    again right after whatever it did (its own read delivering a message), and skipping
+    it saves a write and a read per message. Made by :func:`poll_waiter`, one per
+    thread, reused.
+    """
+
+    __slots__ = ("__weakref__", "_armed", "_fd", "_owner", "_poll", "_r", "_w", "busy")
+
+    def __init__(self) -> None:
+        if _EVENTFD is not None:
+            self._r = self._w = _EVENTFD(0, os.EFD_NONBLOCK | os.EFD_CLOEXEC)
+        else:
+            self._r, self._w = os.pipe()
+            os.set_blocking(self._r, False)
+            os.set_blocking(self._w, False)
+        self._armed = True
+        self._owner = threading.get_ident()
+        self._poll = select.poll()
+        self._poll.register(self._r, select.POLLIN)
+        self._fd = -1
+        #: in use by a wait of its thread (a signal handler's recv takes another)
+        self.busy = False
+
+    def wake(self) -> None:
+        """Signal the waiting thread (once per batch; thread-safe, never blocks)."""
+        if self._armed and threading.get_ident() != self._owner:
+            self._armed = False
+            try:
+                os.write(self._w, _ONE)
+            except OSError:
+                pass  # a signal is pending anyway, or we are closed
+
+    def wait(self, fd: int, timeout: float | None) -> bool:
+        """Block until woken, ``timeout`` seconds pass (None: no limit) or ``fd`` (if not
+        -1) is readable; True if ``fd`` is readable (or hung up: the read tells)."""
+        if fd != self._fd:
+            if self._fd >= 0:
+                try:
+                    self._poll.unregister(self._fd)
+                except KeyError:
+                    pass
+            if fd >= 0:
+                self._poll.register(fd, select.POLLIN)
+            self._fd = fd
+        if timeout is None:
+            ready = self._poll.poll()
+        else:
+            ready = self._poll.poll(max(0, int(timeout * 1000.0 + 0.999)))
+        readable = False
+        for f, _ in ready:
+            if f == self._r:
+                self._drain()
+            elif f == fd:
+                readable = True
+        return readable
+
+    def _drain(self) -> None:
+        self._armed = True  # before reading: a wake in between leaves a signal behind
+        try:
+            while os.read(self._r, 4096):
+                if self._r == self._w:
+                    break  # an eventfd is reset by one read
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        """Close the descriptors (the thread ended)."""
+        fds = {self._r, self._w}
+        self._r = self._w = -1
+        for fd in fds:
+            if fd >= 0:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+
+    def __del__(self) -> None:
+        self.close()
+
+
+def poll_waiter() -> PollWaiter:
+    """This thread's :class:`PollWaiter`, marked busy (clear ``busy`` when done)."""
+    w: PollWaiter | None = getattr(_local, "waiter", None)
+    if w is None or w.busy:
+        w = PollWaiter()
+        if getattr(_local, "waiter", None) is None:
+            _local.waiter = w
+    w.busy = True
+    return w

@@ -19,7 +19,7 @@ from typing import Any
 from purezmq.constants import Errno, Flag
 from purezmq.constants import SocketOption as O
 from purezmq.engine.core import pipe_properties
-from purezmq.engine.waiters import ThreadWaiter
+from purezmq.engine.waiters import ThreadWaiter, poll_waiter
 from purezmq.error import Again, ZMQError
 from purezmq.message import Frame, MessageTracker
 from purezmq.routing.pipe import Pipe
@@ -36,6 +36,18 @@ __all__ = ["Socket"]
 
 _NOBLOCK = int(Flag.NOBLOCK)
 _SNDMORE = int(Flag.SNDMORE)
+
+
+def _sole(engines: set[Any]) -> Any:
+    """The one connection of a socket, or None (none, several, or changing right now)."""
+    if len(engines) != 1:
+        return None
+    try:
+        for engine in engines:
+            return engine
+    except RuntimeError:
+        pass  # the I/O thread changed the set meanwhile
+    return None
 
 
 def _timeout_s(ms: int) -> float | None:
@@ -206,9 +218,15 @@ class Socket(SocketBase):
             if msg is not None:
                 return msg, pipe
         if flags & _NOBLOCK:
+            if core.caller_reading and core.read_nowait():
+                msg, pipe = core.try_recv_pipe()
+                if msg is not None:
+                    return msg, pipe
             raise Again()
         timeout = _timeout_s(core.opt(O.RCVTIMEO))
         deadline = None if timeout is None else time.monotonic() + timeout
+        if core.io.own_streams:
+            return self._wait_recv_reading(deadline)
         waiter = ThreadWaiter()
         core.add_waiter(waiter)
         try:
@@ -222,6 +240,35 @@ class Socket(SocketBase):
                 waiter.wait(remaining)
         finally:
             core.remove_waiter(waiter)
+
+    def _wait_recv_reading(self, deadline: float | None) -> tuple[list[bytes], Pipe | None]:
+        """Wait for a message, reading the socket's connection in this thread when it
+        has exactly one (transport/selector.py): no hand-off to the I/O thread and back
+        for each message. Other pipes (inproc, more connections) still wake it."""
+        core = self._core
+        waiter = poll_waiter()
+        core.add_reading_waiter(waiter)
+        try:
+            while True:
+                msg, pipe = core.try_recv_pipe()
+                if msg is not None:
+                    return msg, pipe
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    raise Again()
+                engine = _sole(core.engines)
+                fd = -1 if engine is None else engine.caller_watch()
+                if fd < 0:
+                    waiter.wait(-1, remaining)
+                    continue
+                readable = False
+                try:
+                    readable = waiter.wait(fd, remaining)
+                finally:
+                    engine.caller_unwatch(readable)
+        finally:
+            core.remove_waiter(waiter)
+            waiter.busy = False
 
     def recv(self, flags: int = 0, copy: bool = True, track: bool = False) -> Any:
         """Receive one frame (RCVMORE tells whether more frames of it follow).
