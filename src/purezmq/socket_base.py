@@ -435,7 +435,7 @@ class SocketBase:
             self._core.check_open()
             signal = self._core.fd_signal
             if signal is not None:
-                signal.drain()  # re-arm first: a change from now on signals again
+                signal.drain()  # before the look: a change from now on signals again
             ev = self._core.events()
             return ev | 1 if self._rx else ev
         if option == O.FD:

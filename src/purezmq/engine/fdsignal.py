@@ -38,13 +38,20 @@ class FdSignal:
                 pass  # full or closed: the reader has a pending signal anyway
 
     def drain(self) -> None:
-        """Consume pending signals and re-arm (called when EVENTS is read)."""
-        self._armed = True
+        """Consume pending signals and re-arm (called when EVENTS is read, before the
+        state is looked at).
+
+        Read first, re-arm after: re-armed first, a wake in between would write a byte
+        that this read swallowed, leaving the signal disarmed with nothing pending, deaf
+        to every later change. A wake between the read and the re-arm writes nothing,
+        and need not: the state is looked at after this.
+        """
         try:
             while os.read(self._r, 4096):
                 pass
         except OSError:
             pass
+        self._armed = True
 
     def close(self) -> None:
         """Close both ends."""

@@ -140,13 +140,17 @@ class PollWaiter:
         return readable
 
     def _drain(self) -> None:
-        self._armed = True  # before reading: a wake in between leaves a signal behind
+        # read, then re-arm: re-armed first, a wake in between would write a signal that
+        # this read then swallowed, leaving the waiter disarmed with nothing pending,
+        # deaf to every later wake. A wake between the read and the re-arm writes
+        # nothing, and needs not: the caller looks at the socket after this.
         try:
             while os.read(self._r, 4096):
                 if self._r == self._w:
                     break  # an eventfd is reset by one read
         except OSError:
             pass
+        self._armed = True
 
     def close(self) -> None:
         """Close the descriptors (the thread ended)."""

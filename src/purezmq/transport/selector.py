@@ -138,12 +138,18 @@ class SelectorStream(asyncio.Transport):
         self._sync_pending = False
         self._writer_pending = False
         self._grant_pending = False
+        #: a caller met end of stream or an error: watching stays the loop's for good
+        #: (granting it again before the loop saw the ending would bounce it back and
+        #: forth, the loop's turn to read never coming)
+        self._ended = False
         #: callers polling the descriptor right now, and a count of their waits since
         #: the stream was created (the reclaim check compares it between two checks)
         self._callers = 0
         self._waits = 0
         self._waits_seen = 0
         self._reclaim: asyncio.TimerHandle | None = None
+        #: reads made by callers (statistics, and how tests see the hand-over work)
+        self.caller_reads = 0
         _streams.setdefault(loop, set()).add(self)
         loop.call_soon(self._start)
 
@@ -272,7 +278,7 @@ class SelectorStream(asyncio.Transport):
                 self._callers += 1
                 self._waits += 1
                 return self._fd
-            if not self._grant_pending and not self._closing and not self._paused:
+            if not (self._grant_pending or self._closing or self._paused or self._ended):
                 self._grant_pending = True
                 self._call_in_loop(self._grant)
             return -1
@@ -319,16 +325,18 @@ class SelectorStream(asyncio.Transport):
         if not n:
             # end of stream or an error: the loop deals with endings (it sees the
             # same condition again as soon as it watches)
+            self._ended = True
             self._watch = LOOP
             self._request_sync()
             return False
+        self.caller_reads += 1
         self._protocol.buffer_updated(n)
         return True
 
     def _grant(self) -> None:
         with self._lock:
             self._grant_pending = False
-            if self._closing or self._paused or self._watch == CALLER:
+            if self._closing or self._paused or self._ended or self._watch == CALLER:
                 return
             self._watch = CALLER
             self._sync_reader()

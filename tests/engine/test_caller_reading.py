@@ -1,0 +1,255 @@
+"""A blocking recv reading its connection in the calling thread (transport/selector.py).
+
+What must hold: messages arrive whole and in order whoever reads; whatever else waits
+on the socket (a poller, a non-blocking recv, EVENTS) still sees what arrives; a peer
+that leaves or sends garbage while a caller reads is handled as with the loop reading.
+Every wait is bounded (RCVTIMEO, deadlines); none sleeps to synchronise.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+import purezmq
+from purezmq.transport import selector
+from purezmq.transport.selector import SelectorStream
+from tests.engine.test_engine import _events, _monitor, wait_for
+from tests.sockets.test_raw_zmtp import RawPeer, frame
+
+ENDPOINTS = ["tcp://127.0.0.1:*", "ipc"]
+
+
+@pytest.fixture(params=ENDPOINTS, ids=["tcp", "ipc"])
+def endpoint(request: pytest.FixtureRequest, tmp_path: Any) -> str:
+    if request.param == "ipc":
+        return f"ipc://{tmp_path}/caller.ipc"
+    return str(request.param)
+
+
+def _stream(sock: purezmq.Socket) -> SelectorStream:
+    """The transport of the socket's one connection (bounded wait for it)."""
+    core = sock._core
+    assert wait_for(lambda: len(core.engines) == 1)
+    (engine,) = tuple(core.engines)
+    assert isinstance(engine.transport, SelectorStream)
+    return engine.transport
+
+
+@pytest.fixture
+def pair(ctx: purezmq.Context, endpoint: str) -> Iterator[tuple[purezmq.Socket, purezmq.Socket]]:
+    rep = ctx.socket(purezmq.REP)
+    rep.rcvtimeo = rep.sndtimeo = 5000
+    rep.bind(endpoint)
+    req = ctx.socket(purezmq.REQ)
+    req.rcvtimeo = req.sndtimeo = 5000
+    req.connect(rep.last_endpoint.decode())
+    yield req, rep
+    req.close(0)
+    rep.close(0)
+
+
+def _echo(rep: purezmq.Socket, n: int) -> threading.Thread:
+    def run() -> None:
+        for _ in range(n):
+            rep.send_multipart(rep.recv_multipart())
+
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    return t
+
+
+def test_round_trips_are_read_by_the_callers(pair: tuple[purezmq.Socket, purezmq.Socket]) -> None:
+    req, rep = pair
+    sizes = [16, 0, 4096, 70000, 1 << 20, 16, 300000, 5]
+    rounds = 40
+    server = _echo(rep, rounds * len(sizes))
+    for i in range(rounds):
+        for size in sizes:
+            body = bytes([i % 251]) * size
+            req.send_multipart([b"%d" % size, body])
+            assert req.recv_multipart() == [b"%d" % size, body]
+    server.join(5)
+    # both blocked recvs read their connection themselves (the loop handed it over)
+    assert _stream(req).caller_reads > 0
+    assert _stream(rep).caller_reads > 0
+
+
+def test_a_poller_sees_what_arrives_after_a_caller_read(
+    pair: tuple[purezmq.Socket, purezmq.Socket], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # no hand-back by time: the poller's own wait must give the reading back
+    monkeypatch.setattr(selector, "RECLAIM_IVL", 3600.0)
+    req, rep = pair
+    server = _echo(rep, 3)
+    for m in (b"zero", b"one"):  # the first may wait for the handshake, not the reply
+        req.send(m)
+        assert req.recv() == m
+    stream = _stream(req)
+    assert wait_for(lambda: stream.watched_by_caller)
+    req.send(b"two")
+    poller = purezmq.Poller()
+    poller.register(req, purezmq.POLLIN)
+    start = time.monotonic()
+    assert dict(poller.poll(10_000)).get(req) == purezmq.POLLIN
+    # woken by the arrival, not by reaching its timeout (a last look then would find it)
+    assert time.monotonic() - start < 5.0
+    assert req.recv() == b"two"
+    server.join(5)
+
+
+def test_nonblocking_recv_and_events_read_what_the_kernel_holds(
+    pair: tuple[purezmq.Socket, purezmq.Socket], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the loop must not take watching back in this test: only the caller can read
+    monkeypatch.setattr(selector, "RECLAIM_IVL", 3600.0)
+    req, rep = pair
+    server = _echo(rep, 4)
+    for m in (b"zero", b"one"):  # the first may wait for the handshake, not the reply
+        req.send(m)
+        assert req.recv() == m
+    stream = _stream(req)
+    assert wait_for(lambda: stream.watched_by_caller)  # granted while recv waited
+    req.send(b"two")
+    reads = stream.caller_reads
+    got: list[bytes] = []
+
+    def nonblocking() -> bool:
+        try:
+            got.append(req.recv(purezmq.NOBLOCK))
+        except purezmq.Again:
+            return False
+        return True
+
+    assert wait_for(nonblocking)
+    assert got == [b"two"]
+    assert stream.caller_reads > reads
+    req.send(b"three")
+    assert wait_for(lambda: bool(req.getsockopt(purezmq.EVENTS) & purezmq.POLLIN))
+    assert req.recv(purezmq.NOBLOCK) == b"three"
+    server.join(5)
+
+
+def test_two_threads_blocked_on_one_socket_share_its_messages(
+    ctx: purezmq.Context, endpoint: str
+) -> None:
+    pull = ctx.socket(purezmq.PULL)
+    pull.rcvtimeo = 5000
+    pull.bind(endpoint)
+    push = ctx.socket(purezmq.PUSH)
+    push.connect(pull.last_endpoint.decode())
+    n = 2000
+    got: list[list[bytes]] = [[], []]
+
+    def drain(k: int) -> None:
+        try:
+            while True:
+                m = pull.recv()
+                if m == b"end":
+                    return
+                got[k].append(m)
+        except purezmq.Again:
+            pass
+
+    threads = [threading.Thread(target=drain, args=(k,)) for k in (0, 1)]
+    for t in threads:
+        t.start()
+    for i in range(n):
+        push.send(b"%06d" % i)
+    push.send(b"end")
+    push.send(b"end")
+    for t in threads:
+        t.join(10)
+    assert not any(t.is_alive() for t in threads)
+    merged = sorted(got[0] + got[1])
+    assert merged == [b"%06d" % i for i in range(n)]  # each once, none lost
+    for k in (0, 1):  # each thread's share arrived in the order sent
+        assert got[k] == sorted(got[k])
+    push.close(0)
+    pull.close(0)
+
+
+def test_peer_leaving_while_a_caller_reads_is_reported(ctx: purezmq.Context, endpoint: str) -> None:
+    dealer = ctx.socket(purezmq.DEALER)
+    dealer.rcvtimeo = 5000
+    dealer.bind(endpoint)
+    mon = _monitor(ctx, dealer)
+    peer = ctx.socket(purezmq.DEALER)
+    peer.connect(dealer.last_endpoint.decode())
+    peer.send(b"hi")
+    assert dealer.recv() == b"hi"
+    outcome: list[Any] = []
+
+    def blocked() -> None:
+        try:
+            outcome.append(dealer.recv())
+        except purezmq.ZMQError as exc:
+            outcome.append(exc)
+
+    t = threading.Thread(target=blocked)
+    t.start()
+    stream = _stream(dealer)
+    assert wait_for(lambda: stream.watched_by_caller)
+    peer.close(0)
+    _events(mon, purezmq.EVENT_DISCONNECTED)
+    # the recv goes on waiting, for the next peer
+    peer = ctx.socket(purezmq.DEALER)
+    peer.connect(dealer.last_endpoint.decode())
+    peer.send(b"again")
+    t.join(5)
+    assert outcome == [b"again"]
+    peer.close(0)
+    mon.close(0)
+    dealer.close(0)
+
+
+def test_garbage_while_a_caller_reads_closes_only_that_connection(ctx: purezmq.Context) -> None:
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.settimeout(5)
+    dealer = ctx.socket(purezmq.DEALER)
+    dealer.rcvtimeo = 5000
+    mon = _monitor(ctx, dealer)
+    dealer.connect(f"tcp://127.0.0.1:{listener.getsockname()[1]}")
+    conn, _ = listener.accept()
+    raw = RawPeer(conn)
+    raw.handshake(1, b"DEALER")
+    conn.sendall(frame(b"good"))
+    assert dealer.recv() == b"good"
+    outcome: list[Any] = []
+
+    def blocked() -> None:
+        try:
+            outcome.append(dealer.recv())
+        except purezmq.ZMQError as exc:
+            outcome.append(exc)
+
+    t = threading.Thread(target=blocked)
+    t.start()
+    stream = _stream(dealer)
+    assert wait_for(lambda: stream.watched_by_caller)
+    reads = stream.caller_reads
+    # a command whose name runs past its frame: a protocol error after the handshake
+    conn.sendall(frame(b"one") + b"\x04\x02\x09x")
+    raw.expect_eof(5)
+    seen = _events(mon, purezmq.EVENT_DISCONNECTED)
+    assert purezmq.EVENT_DISCONNECTED in seen
+    assert stream.caller_reads > reads  # the caller read the bad bytes itself
+    conn.close()
+    t.join(5)
+    assert outcome == [b"one"]  # what came before the garbage is delivered, in order
+    # the socket is fine: it reconnects, and takes the next message
+    conn, _ = listener.accept()
+    RawPeer(conn).handshake(1, b"DEALER")
+    conn.sendall(frame(b"after"))
+    assert dealer.recv() == b"after"
+    conn.close()
+    listener.close()
+    mon.close(0)
+    dealer.close(0)

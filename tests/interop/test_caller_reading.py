@@ -1,0 +1,123 @@
+"""Ours blocked in recv, reading its connection in the calling thread, against libzmq:
+heartbeats answered and sent while it waits, and round trips of every frame size.
+
+With purezmq a blocking recv on a socket with one connection takes over reading it
+from the I/O thread (transport/selector.py); these cases keep ours blocked through
+several heartbeat timeouts, so PONGs go out and PINGs' answers come in on that path.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+import zmq
+from zmq.utils.monitor import recv_monitor_message
+
+from tests.interop.conftest import Net
+from tests.sockets._ours import OURS_IS_PYZMQ, roles
+
+pytestmark = pytest.mark.interop
+
+#: Several heartbeat timeouts of the cases below (an observation window, not a sync).
+WINDOW = 0.8
+
+
+def _blocked_recv(sock: Any) -> tuple[threading.Thread, list[Any]]:
+    out: list[Any] = []
+
+    def run() -> None:
+        try:
+            out.append(sock.recv())
+        except Exception as exc:  # noqa: BLE001 - recorded for the assertion
+            out.append(exc)
+
+    t = threading.Thread(target=run)
+    t.start()
+    return t, out
+
+
+def _assert_read_by_caller(sock: Any) -> None:
+    """A calling thread read the socket's connection (purezmq's internals; pyzmq, when
+    it stands in for ours to validate these tests, has no such thing to check)."""
+    if not OURS_IS_PYZMQ:
+        assert sum(e.transport.caller_reads for e in tuple(sock._core.engines)) > 0
+
+
+def _watch(mon: Any, seconds: float) -> list[int]:
+    events = []
+    deadline = time.monotonic() + seconds
+    while (left := deadline - time.monotonic()) > 0:
+        if mon.poll(int(left * 1000) + 1):
+            events.append(recv_monitor_message(mon)["event"])
+    return events
+
+
+def test_ours_blocked_in_recv_answers_libzmq_heartbeats(net: Net) -> None:
+    """libzmq pings every 50 ms and drops the link without an answer within 200 ms."""
+    theirs = net.zmq.socket("DEALER", HEARTBEAT_IVL=50, HEARTBEAT_TIMEOUT=200, HEARTBEAT_TTL=1000)
+    mon = theirs.get_monitor_socket()
+    net.zmq.sockets.append(mon)
+    ours = net.ours.socket("DEALER")
+    net.link(ours, theirs)
+    mon.setsockopt(zmq.RCVTIMEO, 5000)
+    while recv_monitor_message(mon)["event"] != zmq.EVENT_HANDSHAKE_SUCCEEDED:
+        pass
+    theirs.send(b"one")
+    assert ours.recv() == b"one"
+    t, out = _blocked_recv(ours)
+    events = _watch(mon, WINDOW)
+    theirs.send(b"two")
+    t.join(5)
+    assert out == [b"two"]
+    assert zmq.EVENT_DISCONNECTED not in events, events
+    _assert_read_by_caller(ours)
+    theirs.disable_monitor()
+
+
+def test_ours_blocked_in_recv_keeps_its_own_heartbeats(net: Net) -> None:
+    """Ours pings every 30 ms and gives up 150 ms after a PING nothing answered."""
+    ours = net.ours.socket("DEALER", HEARTBEAT_IVL=30, HEARTBEAT_TIMEOUT=150, HEARTBEAT_TTL=1000)
+    mon = ours.get_monitor_socket()
+    net.ours.sockets.append(mon)
+    theirs = net.zmq.socket("DEALER")
+    net.link(ours, theirs)
+    mon.setsockopt(net.ours.mod.RCVTIMEO, 5000)
+    while recv_monitor_message(mon)["event"] != net.ours.mod.EVENT_HANDSHAKE_SUCCEEDED:
+        pass
+    theirs.send(b"one")
+    assert ours.recv() == b"one"
+    t, out = _blocked_recv(ours)
+    events = _watch(mon, WINDOW)
+    theirs.send(b"two")
+    t.join(5)
+    assert out == [b"two"]
+    assert net.ours.mod.EVENT_DISCONNECTED not in events, events
+    _assert_read_by_caller(ours)
+    ours.disable_monitor()
+
+
+@roles("REQ", "REP")
+def test_round_trips_of_every_size(net: Net, ours_is: str) -> None:
+    a, b = (net.ours, net.zmq) if ours_is == "REQ" else (net.zmq, net.ours)
+    req, rep = a.socket("REQ"), b.socket("REP")
+    net.link(req, rep)
+    ours = req if ours_is == "REQ" else rep
+    sizes = [16, 0, 255, 256, 4096, 65535, 65536, 70000, 1 << 20, 3]
+
+    def serve() -> None:
+        for _ in range(3 * len(sizes)):
+            rep.send_multipart(rep.recv_multipart())
+
+    server = threading.Thread(target=serve)
+    server.start()
+    for i in range(3):
+        for size in sizes:
+            body = bytes([(i * 7 + size) % 256]) * size
+            req.send_multipart([b"%d" % size, body])
+            assert req.recv_multipart() == [b"%d" % size, body]
+    server.join(5)
+    assert not server.is_alive()
+    _assert_read_by_caller(ours)
