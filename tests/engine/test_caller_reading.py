@@ -174,6 +174,26 @@ def test_two_threads_blocked_on_one_socket_share_its_messages(
     pull.close(0)
 
 
+def _blocked_reading(
+    sock: purezmq.Socket,
+) -> tuple[threading.Thread, list[Any], SelectorStream]:
+    """A thread blocked in ``sock.recv()`` once it watches the connection itself; its
+    outcome (a message or the error) lands in the list."""
+    outcome: list[Any] = []
+
+    def blocked() -> None:
+        try:
+            outcome.append(sock.recv())
+        except purezmq.ZMQError as exc:
+            outcome.append(exc)
+
+    t = threading.Thread(target=blocked)
+    t.start()
+    stream = _stream(sock)
+    assert wait_for(lambda: stream.watched_by_caller)
+    return t, outcome, stream
+
+
 def test_peer_leaving_while_a_caller_reads_is_reported(ctx: purezmq.Context, endpoint: str) -> None:
     dealer = ctx.socket(purezmq.DEALER)
     dealer.rcvtimeo = 5000
@@ -183,18 +203,7 @@ def test_peer_leaving_while_a_caller_reads_is_reported(ctx: purezmq.Context, end
     peer.connect(dealer.last_endpoint.decode())
     peer.send(b"hi")
     assert dealer.recv() == b"hi"
-    outcome: list[Any] = []
-
-    def blocked() -> None:
-        try:
-            outcome.append(dealer.recv())
-        except purezmq.ZMQError as exc:
-            outcome.append(exc)
-
-    t = threading.Thread(target=blocked)
-    t.start()
-    stream = _stream(dealer)
-    assert wait_for(lambda: stream.watched_by_caller)
+    t, outcome, stream = _blocked_reading(dealer)
     peer.close(0)
     _events(mon, purezmq.EVENT_DISCONNECTED)
     # the recv goes on waiting, for the next peer
@@ -222,18 +231,7 @@ def test_garbage_while_a_caller_reads_closes_only_that_connection(ctx: purezmq.C
     raw.handshake(1, b"DEALER")
     conn.sendall(frame(b"good"))
     assert dealer.recv() == b"good"
-    outcome: list[Any] = []
-
-    def blocked() -> None:
-        try:
-            outcome.append(dealer.recv())
-        except purezmq.ZMQError as exc:
-            outcome.append(exc)
-
-    t = threading.Thread(target=blocked)
-    t.start()
-    stream = _stream(dealer)
-    assert wait_for(lambda: stream.watched_by_caller)
+    t, outcome, stream = _blocked_reading(dealer)
     reads = stream.caller_reads
     # a command whose name runs past its frame: a protocol error after the handshake
     conn.sendall(frame(b"one") + b"\x04\x02\x09x")
