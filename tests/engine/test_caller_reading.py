@@ -251,3 +251,34 @@ def test_garbage_while_a_caller_reads_closes_only_that_connection(ctx: purezmq.C
     listener.close()
     mon.close(0)
     dealer.close(0)
+
+
+def test_a_second_connection_hands_the_first_back_to_the_loop(
+    ctx: purezmq.Context, endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(selector, "RECLAIM_IVL", 3600.0)  # no hand-back by time
+    pull = ctx.socket(purezmq.PULL)
+    pull.rcvtimeo = 10_000
+    pull.bind(endpoint)
+    first = ctx.socket(purezmq.PUSH)
+    first.connect(pull.last_endpoint.decode())
+    t, outcome, stream = _blocked_reading(pull)
+    first.send(b"one")
+    t.join(5)
+    assert outcome == [b"one"]
+    assert stream.watched_by_caller  # nobody waits on it now
+    second = ctx.socket(purezmq.PUSH)
+    second.connect(pull.last_endpoint.decode())
+    assert wait_for(lambda: len(pull._core.engines) == 2)
+    start = time.monotonic()
+    outcome = []
+    t = threading.Thread(target=lambda: outcome.append(pull.recv()))
+    t.start()
+    first.send(b"two")
+    t.join(11)
+    assert outcome == [b"two"]
+    # woken by the arrival (the loop reads the first connection again), not at RCVTIMEO
+    assert time.monotonic() - start < 5.0
+    assert not stream.watched_by_caller
+    for s in (first, second, pull):
+        s.close(0)

@@ -257,6 +257,10 @@ class Socket(SocketBase):
                 if remaining is not None and remaining <= 0:
                     raise Again()
                 engine = _sole(core.engines)
+                if engine is None and core.caller_reading:
+                    # a second connection came: what the one we watched brings must
+                    # wake us now, through the loop, not after it takes watching back
+                    core.release_reading()
                 fd = -1 if engine is None else engine.caller_watch()
                 if fd < 0:
                     waiter.wait(-1, remaining)
