@@ -80,6 +80,17 @@ def test_round_trips_are_read_by_the_callers(pair: tuple[purezmq.Socket, purezmq
     assert _stream(rep).caller_reads > 0
 
 
+def _granted_by_round_trips(req: purezmq.Socket) -> SelectorStream:
+    """Two round trips through an echo, then the REQ's connection is its caller's (the
+    first may wait for the handshake rather than the reply, and ask nothing)."""
+    for m in (b"zero", b"one"):
+        req.send(m)
+        assert req.recv() == m
+    stream = _stream(req)
+    assert wait_for(lambda: stream.watched_by_caller)  # granted while recv waited
+    return stream
+
+
 def test_a_poller_sees_what_arrives_after_a_caller_read(
     pair: tuple[purezmq.Socket, purezmq.Socket], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -87,11 +98,7 @@ def test_a_poller_sees_what_arrives_after_a_caller_read(
     monkeypatch.setattr(selector, "RECLAIM_IVL", 3600.0)
     req, rep = pair
     server = _echo(rep, 3)
-    for m in (b"zero", b"one"):  # the first may wait for the handshake, not the reply
-        req.send(m)
-        assert req.recv() == m
-    stream = _stream(req)
-    assert wait_for(lambda: stream.watched_by_caller)
+    stream = _granted_by_round_trips(req)
     req.send(b"two")
     poller = purezmq.Poller()
     poller.register(req, purezmq.POLLIN)
@@ -110,11 +117,7 @@ def test_nonblocking_recv_and_events_read_what_the_kernel_holds(
     monkeypatch.setattr(selector, "RECLAIM_IVL", 3600.0)
     req, rep = pair
     server = _echo(rep, 4)
-    for m in (b"zero", b"one"):  # the first may wait for the handshake, not the reply
-        req.send(m)
-        assert req.recv() == m
-    stream = _stream(req)
-    assert wait_for(lambda: stream.watched_by_caller)  # granted while recv waited
+    stream = _granted_by_round_trips(req)
     req.send(b"two")
     reads = stream.caller_reads
     got: list[bytes] = []
