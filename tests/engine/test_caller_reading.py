@@ -98,7 +98,7 @@ def test_a_poller_sees_what_arrives_after_a_caller_read(
     monkeypatch.setattr(selector, "RECLAIM_IVL", 3600.0)
     req, rep = pair
     server = _echo(rep, 3)
-    stream = _granted_by_round_trips(req)
+    _granted_by_round_trips(req)
     req.send(b"two")
     poller = purezmq.Poller()
     poller.register(req, purezmq.POLLIN)
