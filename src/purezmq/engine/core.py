@@ -266,9 +266,7 @@ class SocketCore:
         with self.lock:
             if self.fd_signal is None:
                 self.fd_signal = FdSignal()
-                self.waiters.add(self.fd_signal)
-                if self.caller_reading:
-                    self.release_reading()  # the FD must signal what arrives
+                self.add_waiter(self.fd_signal)  # (the FD must signal what arrives)
                 self.fd_signal.wake()  # the state is unknown to the caller yet
             return self.fd_signal.fileno()
 

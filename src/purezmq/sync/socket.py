@@ -225,27 +225,11 @@ class Socket(SocketBase):
             raise Again()
         timeout = _timeout_s(core.opt(O.RCVTIMEO))
         deadline = None if timeout is None else time.monotonic() + timeout
-        if core.io.own_streams:
-            return self._wait_recv_reading(deadline)
-        waiter = ThreadWaiter()
-        core.add_waiter(waiter)
-        try:
-            while True:
-                msg, pipe = core.try_recv_pipe()
-                if msg is not None:
-                    return msg, pipe
-                remaining = None if deadline is None else deadline - time.monotonic()
-                if remaining is not None and remaining <= 0:
-                    raise Again()
-                waiter.wait(remaining)
-        finally:
-            core.remove_waiter(waiter)
-
-    def _wait_recv_reading(self, deadline: float | None) -> tuple[list[bytes], Pipe | None]:
-        """Wait for a message, reading the socket's connection in this thread when it
-        has exactly one (transport/selector.py): no hand-off to the I/O thread and back
-        for each message. Other pipes (inproc, more connections) still wake it."""
-        core = self._core
+        # Wait, reading the socket's connection in this thread when it has exactly one
+        # (transport/selector.py): no hand-off to the I/O thread and back for each
+        # message. Other pipes (inproc, more connections) still wake it, and so does
+        # everything on a socket whose connections are not ours to read (a shadow of
+        # an asyncio socket: caller_watch is always -1 there).
         waiter = poll_waiter()
         core.add_reading_waiter(waiter)
         try:

@@ -46,6 +46,8 @@ __all__ = [
     "RECLAIM_IVL",
     "SelectorStream",
     "abort_streams",
+    "connect_tcp",
+    "connect_unix",
 ]
 
 #: Watching states (see the module docstring).
@@ -202,54 +204,54 @@ class SelectorStream(asyncio.Transport):
             self._request_sync()
 
     def write(self, data: Any) -> None:
-        if not data:
-            return
-        with self._lock:
-            if self._closing:
-                return
-            if not self._buffer:
-                try:
-                    n = self._sock.send(data)
-                except (BlockingIOError, InterruptedError):
-                    n = 0
-                except OSError as exc:
-                    self._fatal(exc)
-                    return
-                view = _as_bytes_view(data)
-                if n == len(view):
-                    return
-                self._buffer.append(view[n:])
-                self._size += len(view) - n
-                self._want_writer()
-            else:
-                view = _as_bytes_view(data)
-                self._buffer.append(view)
-                self._size += len(view)
-            self._maybe_pause_protocol()
+        if data:
+            self._write_chunks([_as_bytes_view(data)])
 
     def writelines(self, list_of_data: Iterable[Any]) -> None:
-        chunks = [_as_bytes_view(d) for d in list_of_data]
+        self._write_chunks([_as_bytes_view(d) for d in list_of_data])
+
+    def _write_chunks(self, chunks: list[memoryview]) -> None:
+        """Write what the kernel takes now (behind what is buffered, never before it);
+        buffer the rest for the loop's writer."""
         with self._lock:
             if self._closing or not chunks:
                 return
+            total = sum(map(len, chunks))
+            n = 0
             if not self._buffer:
                 try:
-                    n = self._sock.sendmsg(chunks[:IOV_MAX])
+                    n = self._send(chunks)
                 except (BlockingIOError, InterruptedError):
-                    n = 0
+                    pass
                 except OSError as exc:
-                    self._fatal(exc)
+                    self._force_close(exc)
                     return
-                rest = _after(chunks, n)
-                if not rest:
+                if n == total:
                     return
-                self._buffer.extend(rest)
-                self._size += sum(map(len, rest))
-                self._want_writer()
-            else:
-                self._buffer.extend(chunks)
-                self._size += sum(map(len, chunks))
+            self._buffer.extend(chunks)
+            self._size += total
+            self._consume(n)
+            self._want_writer()
             self._maybe_pause_protocol()
+
+    def _send(self, bufs: Any) -> int:
+        # one buffer: send; several: one sendmsg of up to IOV_MAX of them, no join
+        if len(bufs) == 1:
+            return self._sock.send(bufs[0])
+        return self._sock.sendmsg(list(islice(bufs, IOV_MAX)))
+
+    def _consume(self, n: int) -> None:
+        """Drop the first ``n`` written bytes from the buffer."""
+        buf = self._buffer
+        self._size -= n
+        while n:
+            head = buf[0]
+            if n >= len(head):
+                n -= len(head)
+                buf.popleft()
+            else:
+                buf[0] = head[n:]
+                n = 0
 
     def can_write_eof(self) -> bool:
         return False
@@ -371,7 +373,7 @@ class SelectorStream(asyncio.Transport):
             except (BlockingIOError, InterruptedError):
                 return
             except OSError as exc:
-                self._fatal(exc)
+                self._force_close(exc)
                 return
             if not n:
                 self._eof()
@@ -389,30 +391,18 @@ class SelectorStream(asyncio.Transport):
             if self._lost or not self._buffer:
                 self._stop_writer()
                 return
-            buf = self._buffer
             try:
-                if len(buf) == 1:
-                    n = self._sock.send(buf[0])
-                else:
-                    n = self._sock.sendmsg(list(islice(buf, IOV_MAX)))
+                n = self._send(self._buffer)
             except (BlockingIOError, InterruptedError):
                 return
             except OSError as exc:
-                self._fatal(exc)
+                self._force_close(exc)
                 return
-            self._size -= n
-            while n:
-                head = buf[0]
-                if n >= len(head):
-                    n -= len(head)
-                    buf.popleft()
-                else:
-                    buf[0] = head[n:]
-                    n = 0
+            self._consume(n)
             if self._protocol_paused and self._size <= self._low:
                 self._protocol_paused = False
                 self._protocol.resume_writing()
-            if not buf:
+            if not self._buffer:
                 self._stop_writer()
                 if self._closing:
                     self._schedule_lost(None)
@@ -476,9 +466,6 @@ class SelectorStream(asyncio.Transport):
         except RuntimeError:
             pass  # the loop is closed: abort_streams took care of us
 
-    def _fatal(self, exc: BaseException | None) -> None:
-        self._force_close(exc)
-
     def _force_close(self, exc: BaseException | None) -> None:
         with self._lock:
             if self._lost:
@@ -514,15 +501,6 @@ class SelectorStream(asyncio.Transport):
             live = _streams.get(self._loop)
             if live is not None:
                 live.discard(self)
-
-
-def _after(chunks: list[memoryview], n: int) -> list[memoryview]:
-    """What of ``chunks`` is left once ``n`` bytes of them were written."""
-    for i, c in enumerate(chunks):
-        if n < len(c):
-            return [c[n:], *chunks[i + 1 :]]
-        n -= len(c)
-    return []
 
 
 async def connect_tcp(
