@@ -13,7 +13,6 @@ import time
 from typing import Any
 
 import pytest
-import zmq
 from zmq.utils.monitor import recv_monitor_message
 
 from tests.interop.conftest import Net
@@ -55,15 +54,15 @@ def _watch(mon: Any, seconds: float) -> list[int]:
     return events
 
 
-def test_ours_blocked_in_recv_answers_libzmq_heartbeats(net: Net) -> None:
-    """libzmq pings every 50 ms and drops the link without an answer within 200 ms."""
-    theirs = net.zmq.socket("DEALER", HEARTBEAT_IVL=50, HEARTBEAT_TIMEOUT=200, HEARTBEAT_TTL=1000)
-    mon = theirs.get_monitor_socket()
-    net.zmq.sockets.append(mon)
-    ours = net.ours.socket("DEALER")
+def _stay_up_while_blocked(net: Net, ours: Any, theirs: Any, monitored: Any) -> None:
+    """Link ours and theirs; keep ours blocked in recv for WINDOW; the link (as the
+    monitor of ``monitored`` reports it) must stay up and deliver what follows."""
+    mod = net.side_of(monitored).mod
+    mon = monitored.get_monitor_socket()
+    net.side_of(monitored).sockets.append(mon)
     net.link(ours, theirs)
-    mon.setsockopt(zmq.RCVTIMEO, 5000)
-    while recv_monitor_message(mon)["event"] != zmq.EVENT_HANDSHAKE_SUCCEEDED:
+    mon.setsockopt(mod.RCVTIMEO, 5000)
+    while recv_monitor_message(mon)["event"] != mod.EVENT_HANDSHAKE_SUCCEEDED:
         pass
     theirs.send(b"one")
     assert ours.recv() == b"one"
@@ -72,31 +71,23 @@ def test_ours_blocked_in_recv_answers_libzmq_heartbeats(net: Net) -> None:
     theirs.send(b"two")
     t.join(5)
     assert out == [b"two"]
-    assert zmq.EVENT_DISCONNECTED not in events, events
+    assert mod.EVENT_DISCONNECTED not in events, events
     _assert_read_by_caller(ours)
-    theirs.disable_monitor()
+    monitored.disable_monitor()
+
+
+def test_ours_blocked_in_recv_answers_libzmq_heartbeats(net: Net) -> None:
+    """libzmq pings every 50 ms and drops the link without an answer within 200 ms."""
+    theirs = net.zmq.socket("DEALER", HEARTBEAT_IVL=50, HEARTBEAT_TIMEOUT=200, HEARTBEAT_TTL=1000)
+    ours = net.ours.socket("DEALER")
+    _stay_up_while_blocked(net, ours, theirs, monitored=theirs)
 
 
 def test_ours_blocked_in_recv_keeps_its_own_heartbeats(net: Net) -> None:
     """Ours pings every 30 ms and gives up 150 ms after a PING nothing answered."""
     ours = net.ours.socket("DEALER", HEARTBEAT_IVL=30, HEARTBEAT_TIMEOUT=150, HEARTBEAT_TTL=1000)
-    mon = ours.get_monitor_socket()
-    net.ours.sockets.append(mon)
     theirs = net.zmq.socket("DEALER")
-    net.link(ours, theirs)
-    mon.setsockopt(net.ours.mod.RCVTIMEO, 5000)
-    while recv_monitor_message(mon)["event"] != net.ours.mod.EVENT_HANDSHAKE_SUCCEEDED:
-        pass
-    theirs.send(b"one")
-    assert ours.recv() == b"one"
-    t, out = _blocked_recv(ours)
-    events = _watch(mon, WINDOW)
-    theirs.send(b"two")
-    t.join(5)
-    assert out == [b"two"]
-    assert net.ours.mod.EVENT_DISCONNECTED not in events, events
-    _assert_read_by_caller(ours)
-    ours.disable_monitor()
+    _stay_up_while_blocked(net, ours, theirs, monitored=ours)
 
 
 @roles("REQ", "REP")
