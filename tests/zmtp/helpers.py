@@ -139,18 +139,27 @@ class Wire:
         self.events: list[Event] = []
         self.eof = False
         self.hooks: list[Callable[[], None]] = []
+        #: How many bytes of our output may go on the wire in all (None: no limit); the
+        #: rest is held back, so a test can decide which side's command arrives first.
+        self.send_limit: int | None = None
+        self.sent = 0
+        self._held = b""
 
     def step(self) -> None:
         for hook in self.hooks:
             hook()
         conn = self.conn
         self.events += conn.handle_timer(time.monotonic())
-        out = conn.data_to_send()
+        out = self._held + conn.data_to_send()
+        if self.send_limit is not None:
+            allowed = max(0, self.send_limit - self.sent)
+            out, self._held = out[:allowed], out[allowed:]
         if out and not self.eof:
             try:
                 self.sock.sendall(out)
             except OSError:
                 self.eof = True
+            self.sent += len(out)
         if self.eof:
             return
         try:

@@ -169,10 +169,26 @@ def test_silent_libzmq_peer_times_out(ctx: Lib, wires: list[Wire]) -> None:
 
 
 def test_socket_type_mismatch_with_libzmq(ctx: Lib, wires: list[Wire]) -> None:
+    # libzmq's READY reaches us before ours reaches it (ours is held back): we refuse it
     _, port = bound(ctx, "PUSH")
     w = wire(wires, port, "PUSH")
+    w.send_limit = 64  # the greeting only
     fail = w.wait_for(ConnectionFailed)
     assert fail.code == ProtocolError.ZMTP_INVALID_METADATA and fail.handshake
+    assert w.sent == 64 and not w.conn.handshake_complete
+
+
+def test_libzmq_refuses_socket_type_mismatch(ctx: Lib, wires: list[Wire]) -> None:
+    # both READYs travel at once: libzmq closes on ours, sometimes before its own READY
+    # has left [OBS 3g]; if its READY did reach us, we refused it too
+    _, port = bound(ctx, "PUSH")
+    w = wire(wires, port, "PUSH")
+    w.until(lambda: w.eof)
+    assert not w.conn.handshake_complete
+    assert all(
+        isinstance(e, ConnectionFailed) and e.code == ProtocolError.ZMTP_INVALID_METADATA
+        for e in w.events
+    ), w.events
 
 
 def test_mechanism_mismatch_with_libzmq(ctx: Lib, wires: list[Wire]) -> None:
