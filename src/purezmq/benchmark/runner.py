@@ -239,7 +239,7 @@ class Plan:
     def job(self, w: wl.Workload, n: int) -> wl.Job:
         """The job of one measurement of ``n`` messages (round trips)."""
         warmup = max(1, min(n // 10, 1000 if w.pattern != "reqrep" else 100))
-        return wl.Job(w.pattern, w.size, n, warmup, w.subscribers, self.timeout)
+        return wl.Job(w.pattern, w.size, n, warmup, w.subscribers, self.timeout, w.poller)
 
     def calibrated(self, w: wl.Workload, sample: Sample) -> int:
         """The count that makes a measurement last about ``target_time``."""
@@ -270,7 +270,7 @@ def run_matrix(
     tmpdir = tempfile.mkdtemp(prefix="purezmq-bench-")
     serial = 0
     total = plan.runs * sum(
-        i.runs(w.pattern, t) for t in plan.transports for w in plan.workloads for i in plan.impls
+        i.runs(w, t) for t in plan.transports for w in plan.workloads for i in plan.impls
     )
     done = 0
 
@@ -284,7 +284,7 @@ def run_matrix(
     try:
         for transport in plan.transports:
             for w in plan.workloads:
-                impls = [i for i in plan.impls if i.runs(w.pattern, transport)]
+                impls = [i for i in plan.impls if i.runs(w, transport)]
                 row = {
                     i.name: Cell(transport, w.name, w.label, w.kind, w.size, i.name) for i in impls
                 }

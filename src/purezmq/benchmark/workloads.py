@@ -20,6 +20,7 @@ level so that the parent can plan a run without loading either.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import threading
 import time
 from collections import deque
@@ -60,6 +61,8 @@ class Workload:
         calibration_n: messages (round trips) of the calibration run.
         min_n: the smallest count a calibrated run uses.
         max_n: the largest count a calibrated run uses (bounds time and memory).
+        poller: every receiving end waits in a ``Poller`` before each recv, as
+            programs that serve several sockets do (not a row of issue #7's matrix).
     """
 
     name: str
@@ -69,6 +72,7 @@ class Workload:
     calibration_n: int = 2000
     min_n: int = 100
     max_n: int = 2_000_000
+    poller: bool = False
 
     @property
     def kind(self) -> str:
@@ -80,6 +84,8 @@ class Workload:
         """A human name: ``PUSH/PULL 256 B``, ``PUB/SUB 256 B x4``."""
         pattern = {"pushpull": "PUSH/PULL", "pubsub": "PUB/SUB", "reqrep": "REQ/REP"}
         text = f"{pattern[self.pattern]} {_size_text(self.size)}"
+        if self.poller:
+            text += " poller"
         return f"{text} x{self.subscribers}" if self.subscribers else text
 
 
@@ -103,6 +109,9 @@ WORKLOADS: tuple[Workload, ...] = (
     Workload("pubsub-256x4", "pubsub", 256, subscribers=4, calibration_n=3000),
     Workload("reqrep-16", "reqrep", 16, calibration_n=300, min_n=200, max_n=200_000),
     Workload("reqrep-4k", "reqrep", 4096, calibration_n=300, min_n=200, max_n=200_000),
+    Workload(
+        "reqrep-16-poll", "reqrep", 16, calibration_n=300, min_n=200, max_n=200_000, poller=True
+    ),
 )
 WORKLOADS_BY_NAME = {w.name: w for w in WORKLOADS}
 
@@ -134,10 +143,13 @@ class Impl:
     transports: tuple[str, ...] = ()
     replier_task: bool = False
 
-    def runs(self, pattern: str, transport: str) -> bool:
-        """Whether it has a cell for ``pattern`` over ``transport``."""
-        return (not self.patterns or pattern in self.patterns) and (
-            not self.transports or transport in self.transports
+    def runs(self, workload: Workload, transport: str) -> bool:
+        """Whether it has a cell for ``workload`` over ``transport`` (a floor has no
+        poller to wait in)."""
+        return (
+            (not self.patterns or workload.pattern in self.patterns)
+            and (not self.transports or transport in self.transports)
+            and not (workload.poller and self.library == "none")
         )
 
 
@@ -194,6 +206,7 @@ class Job:
         warmup: messages (round trips) before the clock starts.
         subscribers: PUB/SUB: how many subscribers must be primed before ``go``.
         timeout: seconds the whole measurement may take.
+        poller: receivers wait in a ``Poller`` before each recv.
     """
 
     pattern: str
@@ -202,6 +215,7 @@ class Job:
     warmup: int
     subscribers: int = 0
     timeout: float = 60.0
+    poller: bool = False
 
 
 class Control(Protocol):
@@ -296,6 +310,32 @@ def _role_socket(role: str, zmq: Any, ctx: Any, ctl: Control, endpoint: str) -> 
     return _connected(zmq, ctx, kind, endpoint)
 
 
+def _polled_recv(zmq: Any, sock: Any) -> Callable[[], Any]:
+    """``sock.recv`` behind a wait in a Poller (the poller workloads)."""
+    poller = zmq.Poller()
+    poller.register(sock, zmq.POLLIN)
+    poll, recv = poller.poll, sock.recv
+
+    def polled() -> Any:
+        poll()
+        return recv()
+
+    return polled
+
+
+def _polled_arecv(zmq: Any, sock: Any) -> Callable[[], Any]:
+    """:func:`_polled_recv` for an asyncio socket (``zmq`` is the blocking module)."""
+    poller = importlib.import_module(f"{zmq.__name__}.asyncio").Poller()
+    poller.register(sock, zmq.POLLIN)
+    poll, recv = poller.poll, sock.recv
+
+    async def polled() -> Any:
+        await poll()
+        return await recv()
+
+    return polled
+
+
 def _blocking_role(
     role: str, zmq: Any, ctx: Any, ctl: Control, endpoint: str, job: Job, deadline: float
 ) -> Payload | None:
@@ -304,6 +344,8 @@ def _blocking_role(
     sock = _role_socket(role, zmq, ctx, ctl, endpoint)
     try:
         recv, send = sock.recv, sock.send
+        if job.poller:
+            recv = _polled_recv(zmq, sock)
         if role == "sink":
             for _ in range(job.warmup):
                 recv()
@@ -360,6 +402,8 @@ async def _async_role(
     sock = _role_socket(role, zmq, ctx, ctl, endpoint)
     try:
         recv, send = sock.recv, sock.send
+        if job.poller:
+            recv = _polled_arecv(zmq, sock)
         if role == "sink":
             for _ in range(job.warmup):
                 await recv()
