@@ -1,9 +1,13 @@
-"""A blocking recv reading its connection in the calling thread (transport/selector.py).
+"""A blocking recv or poll reading its connections in the calling thread
+(transport/selector.py, engine/reading.py).
 
-What must hold: messages arrive whole and in order whoever reads; whatever else waits
-on the socket (a poller, a non-blocking recv, EVENTS) still sees what arrives; a peer
-that leaves or sends garbage while a caller reads is handled as with the loop reading.
-Every wait is bounded (RCVTIMEO, deadlines); none sleeps to synchronise.
+What must hold: messages arrive whole and in order whoever reads; every connection a
+caller waits on is read by someone (the caller or the loop); whatever else waits on the
+socket (a sender, a poller over raw descriptors, a non-blocking recv, EVENTS) still
+sees what arrives; a peer that leaves or sends garbage while a caller reads is handled
+as with the loop reading. Every wait is bounded (RCVTIMEO, deadlines); none sleeps to
+synchronise. Where the loop must not take reading back by time, RECLAIM_IVL is set
+to an hour: then only the rule under test can make a wait end before its timeout.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import Any
 import pytest
 
 import purezmq
+from purezmq.engine import reading
 from purezmq.transport import selector
 from purezmq.transport.selector import SelectorStream
 from tests.engine.test_engine import _events, _monitor, wait_for
@@ -91,23 +96,87 @@ def _granted_by_round_trips(req: purezmq.Socket) -> SelectorStream:
     return stream
 
 
-def test_a_poller_sees_what_arrives_after_a_caller_read(
+def _streams(sock: purezmq.Socket, n: int) -> list[SelectorStream]:
+    """The transports of the socket's ``n`` connections (bounded wait for them)."""
+    core = sock._core
+    assert wait_for(lambda: len(core.engines) == n and all(e._handshaken for e in core.engines))
+    streams = [e.transport for e in tuple(core.engines)]
+    assert all(isinstance(t, SelectorStream) for t in streams)
+    return streams
+
+
+def test_a_poller_reads_the_connection_itself(
     pair: tuple[purezmq.Socket, purezmq.Socket], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # no hand-back by time: the poller's own wait must give the reading back
+    monkeypatch.setattr(selector, "RECLAIM_IVL", 3600.0)
+    req, rep = pair
+    server = _echo(rep, 20)
+    poller = purezmq.Poller()
+    poller.register(req, purezmq.POLLIN)
+    stream = _stream(req)
+    for i in range(20):
+        req.send(b"%d" % i)
+        start = time.monotonic()
+        assert dict(poller.poll(10_000)).get(req) == purezmq.POLLIN
+        # woken by the arrival, not by reaching its timeout (a last look then finds it)
+        assert time.monotonic() - start < 5.0
+        assert req.recv(purezmq.NOBLOCK) == b"%d" % i
+    server.join(5)
+    # the poller asked for the connection, got it, and read the replies in its thread
+    assert stream.watched_by_caller
+    assert stream.caller_reads > 0
+
+
+def test_a_poller_over_a_raw_descriptor_too_leaves_reading_to_the_loop(
+    pair: tuple[purezmq.Socket, purezmq.Socket], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # that poller waits in a selector, woken by what the loop reads: it must give the
+    # reading a recv took back (no hand-back by time here)
     monkeypatch.setattr(selector, "RECLAIM_IVL", 3600.0)
     req, rep = pair
     server = _echo(rep, 3)
-    _granted_by_round_trips(req)
+    stream = _granted_by_round_trips(req)
+    a, b = socket.socketpair()
     req.send(b"two")
     poller = purezmq.Poller()
     poller.register(req, purezmq.POLLIN)
+    poller.register(a, purezmq.POLLIN)
     start = time.monotonic()
-    assert dict(poller.poll(10_000)).get(req) == purezmq.POLLIN
-    # woken by the arrival, not by reaching its timeout (a last look then would find it)
+    assert dict(poller.poll(10_000)) == {req: purezmq.POLLIN}
     assert time.monotonic() - start < 5.0
+    assert not stream.watched_by_caller
     assert req.recv() == b"two"
     server.join(5)
+    a.close()
+    b.close()
+
+
+def test_a_poller_reads_every_socket_it_polls(
+    ctx: purezmq.Context, endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(selector, "RECLAIM_IVL", 3600.0)
+    pulls, pushes = [], []
+    for k in range(3):
+        pull = ctx.socket(purezmq.PULL)
+        pull.bind(endpoint.replace("caller.ipc", f"caller{k}.ipc"))
+        push = ctx.socket(purezmq.PUSH)
+        push.connect(pull.last_endpoint.decode())
+        pulls.append(pull)
+        pushes.append(push)
+    streams = [_stream(pull) for pull in pulls]
+    poller = purezmq.Poller()
+    for pull in pulls:
+        poller.register(pull, purezmq.POLLIN)
+    for i in range(30):
+        k = (i * 7) % 3
+        pushes[k].send(b"%d" % i)
+        start = time.monotonic()
+        assert dict(poller.poll(10_000)) == {pulls[k]: purezmq.POLLIN}
+        assert time.monotonic() - start < 5.0
+        assert pulls[k].recv(purezmq.NOBLOCK) == b"%d" % i
+    assert all(t.watched_by_caller and t.caller_reads > 0 for t in streams)
+    for s in pushes + pulls:
+        s.close(0)
 
 
 def test_nonblocking_recv_and_events_read_what_the_kernel_holds(
@@ -256,10 +325,61 @@ def test_garbage_while_a_caller_reads_closes_only_that_connection(ctx: purezmq.C
     dealer.close(0)
 
 
-def test_a_second_connection_hands_the_first_back_to_the_loop(
+def test_a_caller_reads_every_connection_of_its_socket(
     ctx: purezmq.Context, endpoint: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(selector, "RECLAIM_IVL", 3600.0)  # no hand-back by time
+    pull = ctx.socket(purezmq.PULL)
+    pull.rcvtimeo = 10_000
+    pull.bind(endpoint)
+    pushes = [ctx.socket(purezmq.PUSH) for _ in range(3)]
+    for push in pushes:
+        push.connect(pull.last_endpoint.decode())
+    streams = _streams(pull, 3)
+    for i in range(30):
+        k = (i * 5) % 3
+        outcome: list[bytes] = []
+        t = threading.Thread(target=lambda out=outcome: out.append(pull.recv()))
+        t.start()
+        start = time.monotonic()
+        pushes[k].send(b"%d" % i)
+        t.join(11)
+        assert outcome == [b"%d" % i]
+        # woken by the arrival, on whichever connection, not at RCVTIMEO
+        assert time.monotonic() - start < 5.0
+    assert all(t.watched_by_caller and t.caller_reads > 0 for t in streams)
+    for s in (*pushes, pull):
+        s.close(0)
+
+
+def test_a_recv_blocked_before_the_handshake_takes_the_connection_after_it(
+    ctx: purezmq.Context, endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(selector, "RECLAIM_IVL", 3600.0)
+    pull = ctx.socket(purezmq.PULL)
+    pull.rcvtimeo = 10_000
+    pull.bind(endpoint)
+    outcome: list[bytes] = []
+    t = threading.Thread(target=lambda: outcome.append(pull.recv()))
+    t.start()  # blocked with no connection at all
+    push = ctx.socket(purezmq.PUSH)
+    push.connect(pull.last_endpoint.decode())
+    # the handshake tells the waiting recv, which asks for the reading and gets it
+    stream = _stream(pull)
+    assert wait_for(lambda: stream.watched_by_caller)
+    push.send(b"first")
+    t.join(11)
+    assert outcome == [b"first"]
+    assert stream.caller_reads > 0
+    push.close(0)
+    pull.close(0)
+
+
+def test_a_socket_with_too_many_connections_is_read_by_the_loop(
+    ctx: purezmq.Context, endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(selector, "RECLAIM_IVL", 3600.0)  # no hand-back by time
+    monkeypatch.setattr(reading, "MAX_WATCHED", 1)
     pull = ctx.socket(purezmq.PULL)
     pull.rcvtimeo = 10_000
     pull.bind(endpoint)

@@ -1,9 +1,11 @@
-"""Ours blocked in recv, reading its connection in the calling thread, against libzmq:
-heartbeats answered and sent while it waits, and round trips of every frame size.
+"""Ours blocked in recv or poll, reading its connections in the calling thread, against
+libzmq: heartbeats answered and sent while it waits, on one connection and on several,
+and round trips of every frame size.
 
-With purezmq a blocking recv on a socket with one connection takes over reading it
-from the I/O thread (transport/selector.py); these cases keep ours blocked through
-several heartbeat timeouts, so PONGs go out and PINGs' answers come in on that path.
+With purezmq a blocking recv, or a poll for POLLIN, takes over reading its sockets'
+connections from the I/O thread (transport/selector.py, engine/reading.py); these cases
+keep ours blocked through several heartbeat timeouts, so PONGs go out and PINGs'
+answers come in on that path.
 """
 
 from __future__ import annotations
@@ -24,12 +26,20 @@ pytestmark = pytest.mark.interop
 WINDOW = 0.8
 
 
-def _blocked_recv(sock: Any) -> tuple[threading.Thread, list[Any]]:
+def _blocked(sock: Any, wait: str, mod: Any) -> tuple[threading.Thread, list[Any]]:
+    """A thread blocked in ``sock.recv_multipart()``, or in a poll for it (``wait``);
+    ``mod`` is the socket's module."""
     out: list[Any] = []
 
     def run() -> None:
         try:
-            out.append(sock.recv())
+            if wait == "poll":
+                p = mod.Poller()
+                p.register(sock, mod.POLLIN)
+                assert dict(p.poll(10_000)).get(sock) == mod.POLLIN
+                out.append(sock.recv_multipart(mod.NOBLOCK))
+            else:
+                out.append(sock.recv_multipart())
         except Exception as exc:  # noqa: BLE001 - recorded for the assertion
             out.append(exc)
 
@@ -38,11 +48,13 @@ def _blocked_recv(sock: Any) -> tuple[threading.Thread, list[Any]]:
     return t, out
 
 
-def _assert_read_by_caller(sock: Any) -> None:
-    """A calling thread read the socket's connection (purezmq's internals; pyzmq, when
-    it stands in for ours to validate these tests, has no such thing to check)."""
+def _assert_read_by_caller(sock: Any, connections: int = 1) -> None:
+    """A calling thread read each of the socket's connections (purezmq's internals;
+    pyzmq, when it stands in for ours to validate these tests, has none to check)."""
     if not OURS_IS_PYZMQ:
-        assert sum(e.transport.caller_reads for e in tuple(sock._core.engines)) > 0
+        engines = tuple(sock._core.engines)
+        assert len(engines) == connections
+        assert all(e.transport.caller_reads > 0 for e in engines)
 
 
 def _watch(mon: Any, seconds: float) -> list[int]:
@@ -54,9 +66,9 @@ def _watch(mon: Any, seconds: float) -> list[int]:
     return events
 
 
-def _stay_up_while_blocked(net: Net, ours: Any, theirs: Any, monitored: Any) -> None:
-    """Link ours and theirs; keep ours blocked in recv for WINDOW; the link (as the
-    monitor of ``monitored`` reports it) must stay up and deliver what follows."""
+def _stay_up_while_blocked(net: Net, ours: Any, theirs: Any, monitored: Any, wait: str) -> None:
+    """Link ours and theirs; keep ours blocked in recv or poll for WINDOW; the link (as
+    the monitor of ``monitored`` reports it) must stay up and deliver what follows."""
     mod = net.side_of(monitored).mod
     mon = monitored.get_monitor_socket()
     net.side_of(monitored).sockets.append(mon)
@@ -66,28 +78,74 @@ def _stay_up_while_blocked(net: Net, ours: Any, theirs: Any, monitored: Any) -> 
         pass
     theirs.send(b"one")
     assert ours.recv() == b"one"
-    t, out = _blocked_recv(ours)
+    t, out = _blocked(ours, wait, net.ours.mod)
     events = _watch(mon, WINDOW)
     theirs.send(b"two")
     t.join(5)
-    assert out == [b"two"]
+    assert out == [[b"two"]]
     assert mod.EVENT_DISCONNECTED not in events, events
     _assert_read_by_caller(ours)
     monitored.disable_monitor()
 
 
-def test_ours_blocked_in_recv_answers_libzmq_heartbeats(net: Net) -> None:
+WAITS = pytest.mark.parametrize("wait", ["recv", "poll"])
+
+
+@WAITS
+def test_ours_blocked_answers_libzmq_heartbeats(net: Net, wait: str) -> None:
     """libzmq pings every 50 ms and drops the link without an answer within 200 ms."""
     theirs = net.zmq.socket("DEALER", HEARTBEAT_IVL=50, HEARTBEAT_TIMEOUT=200, HEARTBEAT_TTL=1000)
     ours = net.ours.socket("DEALER")
-    _stay_up_while_blocked(net, ours, theirs, monitored=theirs)
+    _stay_up_while_blocked(net, ours, theirs, monitored=theirs, wait=wait)
 
 
-def test_ours_blocked_in_recv_keeps_its_own_heartbeats(net: Net) -> None:
+@WAITS
+def test_ours_blocked_keeps_its_own_heartbeats(net: Net, wait: str) -> None:
     """Ours pings every 30 ms and gives up 150 ms after a PING nothing answered."""
     ours = net.ours.socket("DEALER", HEARTBEAT_IVL=30, HEARTBEAT_TIMEOUT=150, HEARTBEAT_TTL=1000)
     theirs = net.zmq.socket("DEALER")
-    _stay_up_while_blocked(net, ours, theirs, monitored=ours)
+    _stay_up_while_blocked(net, ours, theirs, monitored=ours, wait=wait)
+
+
+@WAITS
+def test_ours_blocked_reads_several_libzmq_peers(net: Net, wait: str) -> None:
+    """Three libzmq DEALERs ping ours' ROUTER every 50 ms; ours, blocked, answers them
+    all, then takes a message from any of them and routes the replies."""
+    peers = [
+        net.zmq.socket(
+            "DEALER",
+            ROUTING_ID=b"peer-%d" % k,
+            HEARTBEAT_IVL=50,
+            HEARTBEAT_TIMEOUT=200,
+            HEARTBEAT_TTL=1000,
+        )
+        for k in range(3)
+    ]
+    ours = net.ours.socket("ROUTER")
+    mod = net.ours.mod
+    mon = ours.get_monitor_socket()
+    net.ours.sockets.append(mon)
+    mon.setsockopt(mod.RCVTIMEO, 5000)
+    net.star(ours, peers)
+    handshakes = 0
+    while handshakes < 3:
+        handshakes += recv_monitor_message(mon)["event"] == mod.EVENT_HANDSHAKE_SUCCEEDED
+    for k, peer in enumerate(peers):
+        peer.send(b"hello %d" % k)
+    assert sorted(ours.recv_multipart() for _ in peers) == [
+        [b"peer-%d" % k, b"hello %d" % k] for k in range(3)
+    ]
+    t, out = _blocked(ours, wait, net.ours.mod)
+    events = _watch(mon, WINDOW)
+    peers[1].send(b"late")
+    t.join(5)
+    assert out == [[b"peer-1", b"late"]]
+    assert mod.EVENT_DISCONNECTED not in events, events
+    for k, peer in enumerate(peers):
+        ours.send_multipart([b"peer-%d" % k, b"reply %d" % k])
+        assert peer.recv() == b"reply %d" % k
+    _assert_read_by_caller(ours, connections=3)
+    ours.disable_monitor()
 
 
 @roles("REQ", "REP")

@@ -383,6 +383,10 @@ class StreamEngine(asyncio.BufferedProtocol):
         pipe.on_close = self.close_threadsafe
         pipe.on_backlog = self._relieve
         self.core.emit(Event.HANDSHAKE_SUCCEEDED, 0, self.owner.endpoint)
+        if type(self.transport) is SelectorStream:
+            # a caller blocked since before the handshake may now ask for the reading
+            # (caller_watch refused until here; the pipe's attach notified before)
+            self.core.notify()
         # also clears a Pipe.flush_scheduled left by an earlier connection of this
         # (connect-side) pipe, so writers call on_write again
         self._flush()

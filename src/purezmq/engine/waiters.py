@@ -79,9 +79,10 @@ _local = threading.local()
 
 
 class PollWaiter:
-    """A blocked thread that may also watch one connection's descriptor (the blocking
-    recv reading a connection itself: transport/selector.py). Woken through an eventfd
-    (a pipe where there is none) that it polls together with that descriptor.
+    """A blocked thread that may also watch connections' descriptors (a blocking recv or
+    poll reading connections itself: transport/selector.py, engine/reading.py). Woken
+    through an eventfd (a pipe where there is none) that it polls together with those
+    descriptors.
 
     A wake from the waiting thread itself is dropped: that thread looks at the socket
     again right after whatever it did (its own read delivering a message), and skipping
@@ -89,7 +90,7 @@ class PollWaiter:
     thread, reused.
     """
 
-    __slots__ = ("__weakref__", "_armed", "_fd", "_owner", "_poll", "_r", "_w", "busy")
+    __slots__ = ("__weakref__", "_armed", "_fds", "_owner", "_poll", "_r", "_w", "busy")
 
     def __init__(self) -> None:
         if _EVENTFD is not None:
@@ -102,7 +103,7 @@ class PollWaiter:
         self._owner = threading.get_ident()
         self._poll = select.poll()
         self._poll.register(self._r, select.POLLIN)
-        self._fd = -1
+        self._fds: list[int] = []
         #: in use by a wait of its thread (a signal handler's recv takes another)
         self.busy = False
 
@@ -115,29 +116,37 @@ class PollWaiter:
             except OSError:
                 pass  # a signal is pending anyway, or we are closed
 
-    def wait(self, fd: int, timeout: float | None) -> bool:
-        """Block until woken, ``timeout`` seconds pass (None: no limit) or ``fd`` (if not
-        -1) is readable; True if ``fd`` is readable (or hung up: the read tells)."""
-        if fd != self._fd:
-            if self._fd >= 0:
-                try:
-                    self._poll.unregister(self._fd)
-                except KeyError:
-                    pass
-            if fd >= 0:
-                self._poll.register(fd, select.POLLIN)
-            self._fd = fd
+    def wait(self, fds: list[int], timeout: float | None) -> list[int]:
+        """Block until woken, ``timeout`` seconds pass (None: no limit) or one of ``fds``
+        is readable; the readable ones (or hung up: the read tells)."""
+        if fds != self._fds:
+            self._watch(fds)
         if timeout is None:
             ready = self._poll.poll()
         else:
             ready = self._poll.poll(max(0, int(timeout * 1000.0 + 0.999)))
-        readable = False
+        readable = []
+        r = self._r
         for f, _ in ready:
-            if f == self._r:
+            if f == r:
                 self._drain()
-            elif f == fd:
-                readable = True
+            else:
+                readable.append(f)
         return readable
+
+    def _watch(self, fds: list[int]) -> None:
+        # poll the descriptors of this wait (the next wait usually asks for the same)
+        poll = self._poll
+        for fd in self._fds:
+            if fd not in fds:
+                try:
+                    poll.unregister(fd)
+                except KeyError:
+                    pass
+        for fd in fds:
+            if fd not in self._fds:
+                poll.register(fd, select.POLLIN)
+        self._fds = list(fds)
 
     def _drain(self) -> None:
         # read, then re-arm: re-armed first, a wake in between would write a signal that

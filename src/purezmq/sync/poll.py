@@ -2,8 +2,10 @@
 
 Level-triggered, like ``zmq_poll``: a socket is reported for as long as it has a
 message to read (POLLIN) or room to send (POLLOUT). Waiting registers one waiter with
-every socket polled; when raw descriptors are polled too, the waiter writes a byte into
-a wake-up pipe that the selector also watches.
+every socket polled. Over sockets alone, the waiting thread reads the connections of
+those polled for POLLIN itself (engine/reading.py), as a blocking recv does; when raw
+descriptors are polled too, the waiter writes a byte into a wake-up pipe that the
+selector also watches, and the loop reads every connection.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from purezmq.engine.fdsignal import FdSignal
-from purezmq.engine.waiters import ThreadWaiter
+from purezmq.engine.reading import wait_reading
+from purezmq.engine.waiters import poll_waiter
 from purezmq.poll_base import POLLERR as _POLLERR
 from purezmq.poll_base import POLLIN as _POLLIN
 from purezmq.poll_base import POLLOUT as _POLLOUT
@@ -45,9 +48,17 @@ class Poller(PollerBase):
             return self._poll_with_fds(zsocks, fds, deadline, ready)
         if deadline is not None and deadline <= time.monotonic():
             return []
-        waiter = ThreadWaiter()
-        for s, _ in zsocks:
-            s._core.add_waiter(waiter)
+        # wait reading the connections of the sockets polled for POLLIN in this thread,
+        # as a blocking recv does (engine/reading.py); a socket polled for POLLOUT alone
+        # registers as any other waiter (and so is read by the loop)
+        waiter = poll_waiter()
+        reading = []
+        for s, f in zsocks:
+            if f & _POLLIN:
+                s._core.add_reading_waiter(waiter)
+                reading.append(s._core)
+            else:
+                s._core.add_waiter(waiter)
         try:
             while True:
                 ready = self._check(zsocks)
@@ -56,10 +67,11 @@ class Poller(PollerBase):
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
                     return []
-                waiter.wait(remaining)
+                wait_reading(waiter, reading, remaining)
         finally:
             for s, _ in zsocks:
                 s._core.remove_waiter(waiter)
+            waiter.busy = False
 
     def _poll_with_fds(
         self,

@@ -19,6 +19,7 @@ from typing import Any
 from purezmq.constants import Errno, Flag
 from purezmq.constants import SocketOption as O
 from purezmq.engine.core import pipe_properties
+from purezmq.engine.reading import wait_reading
 from purezmq.engine.waiters import ThreadWaiter, poll_waiter
 from purezmq.error import Again, ZMQError
 from purezmq.message import Frame, MessageTracker
@@ -36,18 +37,6 @@ __all__ = ["Socket"]
 
 _NOBLOCK = int(Flag.NOBLOCK)
 _SNDMORE = int(Flag.SNDMORE)
-
-
-def _sole(engines: set[Any]) -> Any:
-    """The one connection of a socket, or None (none, several, or changing right now)."""
-    if len(engines) != 1:
-        return None
-    try:
-        for engine in engines:
-            return engine
-    except RuntimeError:
-        pass  # the I/O thread changed the set meanwhile
-    return None
 
 
 def _timeout_s(ms: int) -> float | None:
@@ -225,13 +214,13 @@ class Socket(SocketBase):
             raise Again()
         timeout = _timeout_s(core.opt(O.RCVTIMEO))
         deadline = None if timeout is None else time.monotonic() + timeout
-        # Wait, reading the socket's connection in this thread when it has exactly one
-        # (transport/selector.py): no hand-off to the I/O thread and back for each
-        # message. Other pipes (inproc, more connections) still wake it, and so does
-        # everything on a socket whose connections are not ours to read (a shadow of
-        # an asyncio socket: caller_watch is always -1 there).
+        # Wait, reading the socket's connections in this thread (engine/reading.py): no
+        # hand-off to the I/O thread and back for each message. Other pipes (inproc)
+        # still wake it, and so does everything on a socket whose connections are not
+        # ours to read (a shadow of an asyncio socket: caller_watch is always -1 there).
         waiter = poll_waiter()
         core.add_reading_waiter(waiter)
+        cores = (core,)
         try:
             while True:
                 msg, pipe = core.try_recv_pipe()
@@ -240,20 +229,7 @@ class Socket(SocketBase):
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
                     raise Again()
-                engine = _sole(core.engines)
-                if engine is None and core.caller_reading:
-                    # a second connection came: what the one we watched brings must
-                    # wake us now, through the loop, not after it takes watching back
-                    core.release_reading()
-                fd = -1 if engine is None else engine.caller_watch()
-                if fd < 0:
-                    waiter.wait(-1, remaining)
-                    continue
-                readable = False
-                try:
-                    readable = waiter.wait(fd, remaining)
-                finally:
-                    engine.caller_unwatch(readable)
+                wait_reading(waiter, cores, remaining)
         finally:
             core.remove_waiter(waiter)
             waiter.busy = False

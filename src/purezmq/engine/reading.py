@@ -1,0 +1,58 @@
+"""A blocked caller reading its sockets' connections itself.
+
+A thread blocked in a recv (or in a poll for POLLIN) of the blocking API watches the
+descriptors of the connections it waits on beside its own eventfd, and reads and
+parses what arrives in its own thread: no hand-off to the I/O thread and back for each
+message (transport/selector.py has the hand-over protocol). Connections the loop still
+watches (a hand-over not granted yet, inproc pipes, an asyncio socket's shadow) wake it
+through the eventfd, as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from purezmq.engine.core import SocketCore
+    from purezmq.engine.waiters import PollWaiter
+
+__all__ = ["MAX_WATCHED", "wait_reading"]
+
+#: A socket with more connections than this is not read by its callers: each wait
+#: would poll them all, and the loop's selector does that better.
+MAX_WATCHED = 32
+
+
+def wait_reading(waiter: PollWaiter, cores: Iterable[SocketCore], timeout: float | None) -> None:
+    """Wait until ``waiter`` is woken, ``timeout`` seconds pass (None: no limit) or a
+    connection of ``cores`` that this thread may read is readable; read those.
+
+    ``waiter`` must be registered with each core by ``add_reading_waiter``; the caller
+    looks at the sockets again afterwards.
+    """
+    engines = []
+    fds = []
+    for core in cores:
+        try:
+            mine = tuple(core.engines)
+        except RuntimeError:  # the I/O thread changed the set meanwhile (no GIL)
+            continue
+        if len(mine) > MAX_WATCHED:
+            if core.caller_reading:
+                core.release_reading()
+            continue
+        for engine in mine:
+            fd = engine.caller_watch()
+            if fd >= 0:
+                engines.append(engine)
+                fds.append(fd)
+    if not fds:
+        waiter.wait(fds, timeout)
+        return
+    readable: list[int] = []
+    try:
+        readable = waiter.wait(fds, timeout)
+    finally:
+        for engine, fd in zip(engines, fds, strict=True):
+            engine.caller_unwatch(fd in readable)
