@@ -16,11 +16,12 @@ POLLERR = int(PollEvent.POLLERR)
 _POLLIN, _POLLOUT, _POLLERR = POLLIN, POLLOUT, POLLERR
 
 
-def socket_events(sock: SocketBase) -> int:
-    """POLLIN/POLLOUT readiness of a purezmq socket (0 once closed)."""
+def socket_events(sock: SocketBase, read_kernel: bool = True) -> int:
+    """POLLIN/POLLOUT readiness of a purezmq socket (0 once closed); ``read_kernel``
+    as in :meth:`SocketCore.events`."""
     if sock.closed:
         return 0
-    ev = sock._core.events()
+    ev = sock._core.events(read_kernel)
     if sock._rx:
         ev |= _POLLIN
     return ev
@@ -55,6 +56,7 @@ class PollerBase:
             if socket in self._map:
                 self.unregister(socket)
             return
+        flags = int(flags)  # (a PollEvent's & costs a Python call per check)
         if socket in self._map:
             self.sockets[self._map[socket]] = (socket, flags)
         else:
@@ -86,14 +88,17 @@ class PollerBase:
         return [(s if isinstance(s, SocketBase) else fileno_of(s), ev) for s, ev in ready]
 
     @staticmethod
-    def _check(zsocks: list[tuple[SocketBase, int]]) -> list[tuple[Any, int]]:
+    def _check(
+        zsocks: list[tuple[SocketBase, int]], read_kernel: bool = True
+    ) -> list[tuple[Any, int]]:
         """Ready sockets; raises ContextTerminated once a polled socket's context is
-        terminated (zmq_poll's ETERM), so a blocked poll wakes up on term()."""
+        terminated (zmq_poll's ETERM), so a blocked poll wakes up on term().
+        ``read_kernel`` as in :meth:`SocketCore.events`."""
         ready = []
         for s, flags in zsocks:
             if s._core.ctx.terminated:
                 raise ContextTerminated()
-            ev = socket_events(s) & flags
+            ev = socket_events(s, read_kernel) & flags
             if s.closed:
                 ev = _POLLERR & flags if flags & _POLLERR else 0
             if ev:

@@ -185,7 +185,7 @@ def test_nonblocking_recv_and_events_read_what_the_kernel_holds(
     # the loop must not take watching back in this test: only the caller can read
     monkeypatch.setattr(selector, "RECLAIM_IVL", 3600.0)
     req, rep = pair
-    server = _echo(rep, 4)
+    server = _echo(rep, 5)
     stream = _granted_by_round_trips(req)
     req.send(b"two")
     reads = stream.caller_reads
@@ -204,6 +204,12 @@ def test_nonblocking_recv_and_events_read_what_the_kernel_holds(
     req.send(b"three")
     assert wait_for(lambda: bool(req.getsockopt(purezmq.EVENTS) & purezmq.POLLIN))
     assert req.recv(purezmq.NOBLOCK) == b"three"
+    poller = purezmq.Poller()
+    poller.register(req, purezmq.POLLIN)
+    req.send(b"four")
+    assert wait_for(lambda: dict(poller.poll(0)).get(req) == purezmq.POLLIN)
+    assert req.recv(purezmq.NOBLOCK) == b"four"
+    assert stream.watched_by_caller
     server.join(5)
 
 

@@ -241,11 +241,15 @@ class SocketCore:
                     raise ZMQError(Errno.EINVAL, f"option {option} is write-only") from None
         return self.opt(option)
 
-    def events(self) -> int:
-        """POLLIN/POLLOUT readiness (the EVENTS option)."""
+    def events(self, read_kernel: bool = True) -> int:
+        """POLLIN/POLLOUT readiness (the EVENTS option).
+
+        ``read_kernel``: first read what the kernel holds for connections a caller
+        watches (False only for a caller about to poll those descriptors anyway).
+        """
         if self.closed:
             return 0
-        if self.caller_reading:
+        if read_kernel and self.caller_reading:
             self.read_nowait()
         with self.lock:
             self._reap()

@@ -41,16 +41,18 @@ class Poller(PollerBase):
         deadline = None if timeout is None else time.monotonic() + timeout / 1000.0
         zsocks = [(s, f) for s, f in self.sockets if isinstance(s, SocketBase)]
         fds = [(s, fileno_of(s), f) for s, f in self.sockets if not isinstance(s, SocketBase)]
-        ready = self._check(zsocks)
-        if ready and not fds:
-            return ready
         if fds:
-            return self._poll_with_fds(zsocks, fds, deadline, ready)
+            return self._poll_with_fds(zsocks, fds, deadline, self._check(zsocks))
         if deadline is not None and deadline <= time.monotonic():
-            return []
-        # wait reading the connections of the sockets polled for POLLIN in this thread,
+            return self._check(zsocks)
+        # Wait reading the connections of the sockets polled for POLLIN in this thread,
         # as a blocking recv does (engine/reading.py); a socket polled for POLLOUT alone
-        # registers as any other waiter (and so is read by the loop)
+        # registers as any other waiter (and so is read by the loop). Checks leave the
+        # kernel to the wait: it polls the descriptors this thread watches, and then
+        # reads what is there (saving a read that would find nothing per check).
+        ready = self._check(zsocks, False)
+        if ready:
+            return ready
         waiter = poll_waiter()
         reading = []
         for s, f in zsocks:
@@ -61,12 +63,12 @@ class Poller(PollerBase):
                 s._core.add_waiter(waiter)
         try:
             while True:
-                ready = self._check(zsocks)
+                ready = self._check(zsocks, False)
                 if ready:
                     return ready
                 remaining = None if deadline is None else deadline - time.monotonic()
                 if remaining is not None and remaining <= 0:
-                    return []
+                    return self._check(zsocks)  # a last look, the kernel's included
                 wait_reading(waiter, reading, remaining)
         finally:
             for s, _ in zsocks:
