@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import select
+import socket
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -82,3 +83,25 @@ def test_fd_signal_hears_changes_after_one_landed_in_its_drain(
         assert _readable(s.fileno())
     finally:
         s.close()
+
+
+def test_poll_waiter_watches_exactly_the_descriptors_of_each_wait() -> None:
+    w = PollWaiter()
+    a, a_peer = socket.socketpair()
+    b, b_peer = socket.socketpair()
+    try:
+        assert w.wait([a.fileno(), b.fileno()], 0) == []
+        b_peer.send(b"x")
+        assert w.wait([a.fileno(), b.fileno()], 0) == [b.fileno()]
+        # a later wait on one descriptor no longer reports the other
+        assert not w.wait_one(a.fileno(), 0)
+        a_peer.send(b"y")
+        assert w.wait_one(a.fileno(), 0)
+        assert w.wait([b.fileno()], 0) == [b.fileno()]
+        assert not w.wait_one(-1, 0)  # none: only a wake ends it
+        w.wake()  # from this thread: dropped
+        assert not w.wait_one(-1, 0)
+    finally:
+        for s in (a, a_peer, b, b_peer):
+            s.close()
+        w.close()

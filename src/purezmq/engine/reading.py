@@ -10,7 +10,7 @@ through the eventfd, as before.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -24,31 +24,49 @@ __all__ = ["MAX_WATCHED", "wait_reading"]
 MAX_WATCHED = 32
 
 
-def wait_reading(waiter: PollWaiter, cores: Iterable[SocketCore], timeout: float | None) -> None:
+def wait_reading(waiter: PollWaiter, cores: Sequence[SocketCore], timeout: float | None) -> None:
     """Wait until ``waiter`` is woken, ``timeout`` seconds pass (None: no limit) or a
     connection of ``cores`` that this thread may read is readable; read those.
 
     ``waiter`` must be registered with each core by ``add_reading_waiter``; the caller
     looks at the sockets again afterwards.
     """
+    if len(cores) == 1:
+        mine = cores[0].engines
+        if len(mine) == 1:  # the usual case, kept cheap: one socket, one connection
+            try:
+                (engine,) = mine
+            except ValueError:  # the I/O thread changed the set meanwhile
+                pass
+            else:
+                fd = engine.caller_watch()
+                if fd < 0:
+                    waiter.wait_one(-1, timeout)
+                    return
+                ready = False
+                try:
+                    ready = waiter.wait_one(fd, timeout)
+                finally:
+                    engine.caller_unwatch(ready)
+                return
     engines = []
     fds = []
     for core in cores:
         try:
-            mine = tuple(core.engines)
+            connections = tuple(core.engines)
         except RuntimeError:  # the I/O thread changed the set meanwhile (no GIL)
             continue
-        if len(mine) > MAX_WATCHED:
+        if len(connections) > MAX_WATCHED:
             if core.caller_reading:
                 core.release_reading()
             continue
-        for engine in mine:
+        for engine in connections:
             fd = engine.caller_watch()
             if fd >= 0:
                 engines.append(engine)
                 fds.append(fd)
     if not fds:
-        waiter.wait(fds, timeout)
+        waiter.wait_one(-1, timeout)
         return
     readable: list[int] = []
     try:

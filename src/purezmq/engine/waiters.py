@@ -121,17 +121,31 @@ class PollWaiter:
         is readable; the readable ones (or hung up: the read tells)."""
         if fds != self._fds:
             self._watch(fds)
-        if timeout is None:
-            ready = self._poll.poll()
-        else:
-            ready = self._poll.poll(max(0, int(timeout * 1000.0 + 0.999)))
         readable = []
         r = self._r
-        for f, _ in ready:
+        for f, _ in self._poll.poll(_ms(timeout)):
             if f == r:
                 self._drain()
             else:
                 readable.append(f)
+        return readable
+
+    def wait_one(self, fd: int, timeout: float | None) -> bool:
+        """:meth:`wait` for one descriptor (-1: none), the usual case, kept cheap: True
+        if ``fd`` is readable."""
+        fds = self._fds
+        if fd < 0:
+            if fds:
+                self._watch([])
+        elif len(fds) != 1 or fds[0] != fd:
+            self._watch([fd])
+        readable = False
+        r = self._r
+        for f, _ in self._poll.poll(_ms(timeout)):
+            if f == r:
+                self._drain()
+            else:
+                readable = True
         return readable
 
     def _watch(self, fds: list[int]) -> None:
@@ -174,6 +188,11 @@ class PollWaiter:
 
     def __del__(self) -> None:
         self.close()
+
+
+def _ms(timeout: float | None) -> int | None:
+    # poll()'s timeout: whole milliseconds, rounded up (a wait never ends early)
+    return None if timeout is None else max(0, int(timeout * 1000.0 + 0.999))
 
 
 def poll_waiter() -> PollWaiter:
