@@ -36,7 +36,7 @@ def wait_reading(waiter: PollWaiter, cores: Sequence[SocketCore], timeout: float
         if len(mine) == 1:  # the usual case, kept cheap: one socket, one connection
             try:
                 (engine,) = mine
-            except ValueError:  # the I/O thread changed the set meanwhile
+            except (ValueError, RuntimeError):  # the I/O thread changed the set meanwhile
                 pass
             else:
                 fd = engine.caller_watch()
