@@ -15,7 +15,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -105,6 +105,31 @@ def _streams(sock: purezmq.Socket, n: int) -> list[SelectorStream]:
     return streams
 
 
+def _granted_to_waits(wait: Callable[[], None], streams: list[SelectorStream]) -> None:
+    """Repeat ``wait`` (one that times out, nothing being sent) until it has been
+    granted the reading of every stream: from then on only a caller can read them (the
+    tests set RECLAIM_IVL to an hour), so what follows must be read by one."""
+
+    def granted() -> bool:
+        wait()
+        return all(t.watched_by_caller for t in streams)
+
+    assert wait_for(granted)
+
+
+def _poll_nothing(poller: purezmq.Poller) -> None:
+    assert poller.poll(20) == []
+
+
+def _recv_nothing(sock: purezmq.Socket) -> None:
+    timeout, sock.rcvtimeo = sock.rcvtimeo, 20
+    try:
+        with pytest.raises(purezmq.Again):
+            sock.recv()
+    finally:
+        sock.rcvtimeo = timeout
+
+
 def test_a_poller_reads_the_connection_itself(
     pair: tuple[purezmq.Socket, purezmq.Socket], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -113,7 +138,8 @@ def test_a_poller_reads_the_connection_itself(
     server = _echo(rep, 20)
     poller = purezmq.Poller()
     poller.register(req, purezmq.POLLIN)
-    stream = _stream(req)
+    stream = _streams(req, 1)[0]
+    _granted_to_waits(lambda: _poll_nothing(poller), [stream])
     for i in range(20):
         req.send(b"%d" % i)
         start = time.monotonic()
@@ -163,10 +189,11 @@ def test_a_poller_reads_every_socket_it_polls(
         push.connect(pull.last_endpoint.decode())
         pulls.append(pull)
         pushes.append(push)
-    streams = [_stream(pull) for pull in pulls]
+    streams = [_streams(pull, 1)[0] for pull in pulls]
     poller = purezmq.Poller()
     for pull in pulls:
         poller.register(pull, purezmq.POLLIN)
+    _granted_to_waits(lambda: _poll_nothing(poller), streams)
     for i in range(30):
         k = (i * 7) % 3
         pushes[k].send(b"%d" % i)
@@ -342,6 +369,7 @@ def test_a_caller_reads_every_connection_of_its_socket(
     for push in pushes:
         push.connect(pull.last_endpoint.decode())
     streams = _streams(pull, 3)
+    _granted_to_waits(lambda: _recv_nothing(pull), streams)
     for i in range(30):
         k = (i * 5) % 3
         outcome: list[bytes] = []
