@@ -206,6 +206,39 @@ def test_a_poller_reads_every_socket_it_polls(
         s.close(0)
 
 
+def test_a_poller_reading_a_connection_still_hears_an_inproc_socket(
+    ctx: purezmq.Context, endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the inproc pipe has no descriptor: its sender wakes the poller's eventfd while
+    # the poller watches the tcp/ipc connection's descriptor itself
+    monkeypatch.setattr(selector, "RECLAIM_IVL", 3600.0)
+    remote = ctx.socket(purezmq.PULL)
+    remote.bind(endpoint)
+    push = ctx.socket(purezmq.PUSH)
+    push.connect(remote.last_endpoint.decode())
+    local = ctx.socket(purezmq.PULL)
+    local.bind("inproc://caller-reading-mixed")
+    inproc_push = ctx.socket(purezmq.PUSH)
+    inproc_push.connect("inproc://caller-reading-mixed")
+    stream = _streams(remote, 1)[0]
+    poller = purezmq.Poller()
+    poller.register(remote, purezmq.POLLIN)
+    poller.register(local, purezmq.POLLIN)
+    _granted_to_waits(lambda: _poll_nothing(poller), [stream])
+    for i in range(10):
+        sender, receiver = (push, remote) if i % 2 else (inproc_push, local)
+        t = threading.Thread(target=sender.send, args=(b"%d" % i,))
+        start = time.monotonic()
+        t.start()
+        assert dict(poller.poll(10_000)) == {receiver: purezmq.POLLIN}
+        assert time.monotonic() - start < 5.0
+        assert receiver.recv(purezmq.NOBLOCK) == b"%d" % i
+        t.join(5)
+    assert stream.watched_by_caller and stream.caller_reads > 0
+    for s in (push, remote, inproc_push, local):
+        s.close(0)
+
+
 def test_nonblocking_recv_and_events_read_what_the_kernel_holds(
     pair: tuple[purezmq.Socket, purezmq.Socket], monkeypatch: pytest.MonkeyPatch
 ) -> None:
