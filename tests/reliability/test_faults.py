@@ -9,6 +9,7 @@ timed waits assert that something does *not* happen within a stated interval.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 import signal
 import socket
@@ -361,19 +362,30 @@ def test_linger_bounds_close_when_peer_never_reads(
     ctx: purezmq.Context, zctx: ZmqSide, linger: int
 ) -> None:
     """A connected peer that never reads (HWM full on both sides, kernel buffers
-    full): term() returns within LINGER plus a small bound."""
+    full): term() returns within LINGER plus a small bound, and before LINGER only if
+    nothing was left to linger for."""
     pull = zctx.socket(zmq.PULL)
     pull.setsockopt(zmq.RCVHWM, 10)
     port = pull.bind_to_random_port("tcp://127.0.0.1")
     push = ctx.socket(purezmq.PUSH)
     push.sndhwm = 10
     push.connect(f"tcp://127.0.0.1:{port}")
-    fill(push, b"x" * 65536)
+    sent = fill(push, b"x" * 65536)
     t0 = time.monotonic()
     push.close(linger=linger)
     ctx.term()
     elapsed = time.monotonic() - t0
-    assert linger / 1000 * 0.75 <= elapsed < linger / 1000 + 1.0, elapsed
+    assert elapsed < linger / 1000 + 1.0, elapsed
+    if elapsed < linger / 1000 * 0.75:
+        # libzmq's I/O thread, starved on a loaded machine, may go on taking messages
+        # into its queue after fill() saw no room for SETTLE_MS (failed a CI run with
+        # 103 ms of 200): then every message got out, none was cut off by term()
+        pull.setsockopt(zmq.RCVTIMEO, 1000)
+        got = []
+        with contextlib.suppress(zmq.Again):
+            while len(got) < len(sent):
+                got.append(pull.recv())
+        assert got == sent, (elapsed, len(got), len(sent))
 
 
 def test_linger_forever_completes_when_stalled_peer_starts_reading(
