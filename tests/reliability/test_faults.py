@@ -366,6 +366,7 @@ def test_linger_bounds_close_when_peer_never_reads(
     nothing was left to linger for."""
     pull = zctx.socket(zmq.PULL)
     pull.setsockopt(zmq.RCVHWM, 10)
+    accepts = zctx.monitor(pull, zmq.EVENT_ACCEPTED)
     port = pull.bind_to_random_port("tcp://127.0.0.1")
     push = ctx.socket(purezmq.PUSH)
     push.sndhwm = 10
@@ -386,6 +387,9 @@ def test_linger_bounds_close_when_peer_never_reads(
             while len(got) < len(sent):
                 got.append(pull.recv())
         assert got == sent, (elapsed, len(got), len(sent))
+        # over the one connection: a reconnect would have brought a fresh, empty one
+        assert accepts.poll(1000) and accepts.recv_multipart()
+        assert not accepts.poll(100)
 
 
 def test_linger_forever_completes_when_stalled_peer_starts_reading(
