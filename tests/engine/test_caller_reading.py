@@ -117,6 +117,13 @@ def _granted_to_waits(wait: Callable[[], None], streams: list[SelectorStream]) -
     assert wait_for(granted)
 
 
+def _read_by_callers(streams: list[SelectorStream], sockets: list[purezmq.Socket]) -> None:
+    """Every stream is still its callers' and they read it; then close the sockets."""
+    assert all(t.watched_by_caller and t.caller_reads > 0 for t in streams)
+    for s in sockets:
+        s.close(0)
+
+
 def _poll_nothing(poller: purezmq.Poller) -> None:
     assert poller.poll(20) == []
 
@@ -201,9 +208,7 @@ def test_a_poller_reads_every_socket_it_polls(
         assert dict(poller.poll(10_000)) == {pulls[k]: purezmq.POLLIN}
         assert time.monotonic() - start < 5.0
         assert pulls[k].recv(purezmq.NOBLOCK) == b"%d" % i
-    assert all(t.watched_by_caller and t.caller_reads > 0 for t in streams)
-    for s in pushes + pulls:
-        s.close(0)
+    _read_by_callers(streams, pushes + pulls)
 
 
 def test_a_poller_reading_a_connection_still_hears_an_inproc_socket(
@@ -234,9 +239,7 @@ def test_a_poller_reading_a_connection_still_hears_an_inproc_socket(
         assert time.monotonic() - start < 5.0
         assert receiver.recv(purezmq.NOBLOCK) == b"%d" % i
         t.join(5)
-    assert stream.watched_by_caller and stream.caller_reads > 0
-    for s in (push, remote, inproc_push, local):
-        s.close(0)
+    _read_by_callers([stream], [push, remote, inproc_push, local])
 
 
 def test_nonblocking_recv_and_events_read_what_the_kernel_holds(
@@ -414,9 +417,7 @@ def test_a_caller_reads_every_connection_of_its_socket(
         assert outcome == [b"%d" % i]
         # woken by the arrival, on whichever connection, not at RCVTIMEO
         assert time.monotonic() - start < 5.0
-    assert all(t.watched_by_caller and t.caller_reads > 0 for t in streams)
-    for s in (*pushes, pull):
-        s.close(0)
+    _read_by_callers(streams, [*pushes, pull])
 
 
 def test_a_recv_blocked_before_the_handshake_takes_the_connection_after_it(
