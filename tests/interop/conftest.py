@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 import zmq
+from zmq.utils.monitor import recv_monitor_message
 
 from tests.sockets._ours import Endpoints, Side, load_ours
 
@@ -55,6 +56,20 @@ class Net:
         ep = self.bind(binder)
         connecter.connect(ep)
         return ep
+
+    def monitor(self, sock: Any) -> Any:
+        """A monitor of ``sock`` (every event; RCVTIMEO 5 s), closed with its side."""
+        side = self.side_of(sock)
+        mon = sock.get_monitor_socket()
+        side.sockets.append(mon)
+        mon.setsockopt(side.mod.RCVTIMEO, 5000)
+        return mon
+
+    def handshakes(self, mon: Any, sock: Any, n: int = 1) -> None:
+        """Read ``mon`` (a monitor of ``sock``) until ``n`` handshakes succeeded."""
+        done = self.side_of(sock).mod.EVENT_HANDSHAKE_SUCCEEDED
+        while n:
+            n -= recv_monitor_message(mon)["event"] == done
 
     def star(self, center: Any, peers: list[Any]) -> None:
         """Connect ``center`` to every peer; the ours side binds iff ``ours_binds``."""

@@ -70,12 +70,9 @@ def _stay_up_while_blocked(net: Net, ours: Any, theirs: Any, monitored: Any, wai
     """Link ours and theirs; keep ours blocked in recv or poll for WINDOW; the link (as
     the monitor of ``monitored`` reports it) must stay up and deliver what follows."""
     mod = net.side_of(monitored).mod
-    mon = monitored.get_monitor_socket()
-    net.side_of(monitored).sockets.append(mon)
+    mon = net.monitor(monitored)
     net.link(ours, theirs)
-    mon.setsockopt(mod.RCVTIMEO, 5000)
-    while recv_monitor_message(mon)["event"] != mod.EVENT_HANDSHAKE_SUCCEEDED:
-        pass
+    net.handshakes(mon, monitored)
     theirs.send(b"one")
     assert ours.recv() == b"one"
     t, out = _blocked(ours, wait, net.ours.mod)
@@ -123,13 +120,9 @@ def test_ours_blocked_reads_several_libzmq_peers(net: Net, wait: str) -> None:
     ]
     ours = net.ours.socket("ROUTER")
     mod = net.ours.mod
-    mon = ours.get_monitor_socket()
-    net.ours.sockets.append(mon)
-    mon.setsockopt(mod.RCVTIMEO, 5000)
+    mon = net.monitor(ours)
     net.star(ours, peers)
-    handshakes = 0
-    while handshakes < 3:
-        handshakes += recv_monitor_message(mon)["event"] == mod.EVENT_HANDSHAKE_SUCCEEDED
+    net.handshakes(mon, ours, 3)
     for k, peer in enumerate(peers):
         peer.send(b"hello %d" % k)
     assert sorted(ours.recv_multipart() for _ in peers) == [

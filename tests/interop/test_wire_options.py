@@ -18,13 +18,10 @@ pytestmark = pytest.mark.interop
 def test_ours_answers_libzmq_heartbeats(net: Net) -> None:
     """libzmq pings every 50 ms and drops the link if nothing comes back within 200 ms."""
     theirs = net.zmq.socket("DEALER", HEARTBEAT_IVL=50, HEARTBEAT_TIMEOUT=200, HEARTBEAT_TTL=1000)
-    mon = theirs.get_monitor_socket()
-    net.zmq.sockets.append(mon)
+    mon = net.monitor(theirs)
     ours = net.ours.socket("DEALER")
     net.link(ours, theirs)
-    mon.setsockopt(zmq.RCVTIMEO, 5000)
-    while recv_monitor_message(mon)["event"] != zmq.EVENT_HANDSHAKE_SUCCEEDED:
-        pass
+    net.handshakes(mon, theirs)
     ours.send(b"one")
     assert theirs.recv() == b"one"
     # Observation window of several heartbeat timeouts: the link must stay up.
