@@ -96,6 +96,18 @@ def _granted_by_round_trips(req: purezmq.Socket) -> SelectorStream:
     return stream
 
 
+def _granted_echo(
+    pair: tuple[purezmq.Socket, purezmq.Socket], monkeypatch: pytest.MonkeyPatch, replies: int
+) -> tuple[purezmq.Socket, threading.Thread, SelectorStream]:
+    """No hand-back by time (RECLAIM_IVL an hour); an echo for ``replies`` requests (two
+    taken here); the REQ's connection granted to its caller. The REQ, the echo's
+    thread and that connection's transport."""
+    monkeypatch.setattr(selector, "RECLAIM_IVL", 3600.0)
+    req, rep = pair
+    server = _echo(rep, replies)
+    return req, server, _granted_by_round_trips(req)
+
+
 def _streams(sock: purezmq.Socket, n: int) -> list[SelectorStream]:
     """The transports of the socket's ``n`` connections (bounded wait for them)."""
     core = sock._core
@@ -165,10 +177,7 @@ def test_a_poller_over_a_raw_descriptor_too_leaves_reading_to_the_loop(
 ) -> None:
     # that poller waits in a selector, woken by what the loop reads: it must give the
     # reading a recv took back (no hand-back by time here)
-    monkeypatch.setattr(selector, "RECLAIM_IVL", 3600.0)
-    req, rep = pair
-    server = _echo(rep, 3)
-    stream = _granted_by_round_trips(req)
+    req, server, stream = _granted_echo(pair, monkeypatch, 3)
     a, b = socket.socketpair()
     req.send(b"two")
     poller = purezmq.Poller()
@@ -246,10 +255,7 @@ def test_nonblocking_recv_and_events_read_what_the_kernel_holds(
     pair: tuple[purezmq.Socket, purezmq.Socket], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # the loop must not take watching back in this test: only the caller can read
-    monkeypatch.setattr(selector, "RECLAIM_IVL", 3600.0)
-    req, rep = pair
-    server = _echo(rep, 5)
-    stream = _granted_by_round_trips(req)
+    req, server, stream = _granted_echo(pair, monkeypatch, 5)
     req.send(b"two")
     reads = stream.caller_reads
     got: list[bytes] = []
