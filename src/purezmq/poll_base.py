@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+import select
 from typing import Any
 
 from purezmq.constants import PollEvent
 from purezmq.error import ContextTerminated
 from purezmq.socket_base import SocketBase
 
-__all__ = ["POLLERR", "POLLIN", "POLLOUT", "PollerBase", "fileno_of", "socket_events"]
+__all__ = [
+    "POLLERR",
+    "POLLIN",
+    "POLLOUT",
+    "POLLPRI",
+    "PollerBase",
+    "fileno_of",
+    "poll_now",
+    "raw_events",
+    "raw_masks",
+    "raw_ready",
+    "socket_events",
+]
 
 POLLIN = int(PollEvent.POLLIN)
 POLLOUT = int(PollEvent.POLLOUT)
 POLLERR = int(PollEvent.POLLERR)
+POLLPRI = int(PollEvent.POLLPRI)
 _POLLIN, _POLLOUT, _POLLERR = POLLIN, POLLOUT, POLLERR
 
 
@@ -104,3 +118,68 @@ class PollerBase:
             if ev:
                 ready.append((s, ev))
         return ready
+
+
+def raw_masks(fds: list[tuple[Any, int, int]]) -> dict[int, int]:
+    """The ``select.poll`` mask to poll each raw descriptor of a poller with: what
+    ``zmq_poll`` asks poll(2) for (``fds``: object, descriptor, flags). Negative
+    descriptors are left out, as poll(2) leaves them."""
+    masks: dict[int, int] = {}
+    for _, fd, flags in fds:
+        if fd >= 0:
+            masks[fd] = masks.get(fd, 0) | _poll_mask(flags)
+    return masks
+
+
+def poll_now(masks: dict[int, int]) -> dict[int, int]:
+    """The ``revents`` of the descriptors of ``masks`` now (those that have any)."""
+    if not masks:
+        return {}
+    poll = select.poll()
+    for fd, mask in masks.items():
+        poll.register(fd, mask)
+    return dict(poll.poll(0))
+
+
+def raw_ready(fds: list[tuple[Any, int, int]], revents: dict[int, int]) -> list[tuple[Any, int]]:
+    """The raw descriptors that ``revents`` (fd: poll(2) result) make ready."""
+    ready = []
+    if revents:
+        for obj, fd, flags in fds:
+            ev = raw_events(revents.get(fd, 0), flags)
+            if ev:
+                ready.append((obj, ev))
+    return ready
+
+
+def _poll_mask(flags: int) -> int:
+    # what zmq_poll asks poll(2) for a raw descriptor (errors come unasked)
+    mask = 0
+    if flags & _POLLIN:
+        mask |= select.POLLIN
+    if flags & _POLLOUT:
+        mask |= select.POLLOUT
+    if flags & POLLPRI:
+        mask |= select.POLLPRI
+    return mask
+
+
+def raw_events(revents: int, flags: int) -> int:
+    """A raw descriptor's events as ``zmq_poll`` reports them: POLLIN, POLLOUT and
+    POLLPRI as asked for, and POLLERR for anything else poll(2) says (an error, a hang-up,
+    a descriptor that is not open), asked for or not."""
+    ev = 0
+    if revents & select.POLLIN:
+        ev |= _POLLIN
+    if revents & select.POLLOUT:
+        ev |= _POLLOUT
+    if revents & select.POLLPRI:
+        ev |= POLLPRI
+    ev &= flags
+    if revents & _POLL_ERRORS:
+        ev |= _POLLERR
+    return ev
+
+
+#: poll(2) results zmq_poll reports as POLLERR
+_POLL_ERRORS = ~(select.POLLIN | select.POLLOUT | select.POLLPRI)

@@ -3,7 +3,7 @@
 
 What must hold: messages arrive whole and in order whoever reads; every connection a
 caller waits on is read by someone (the caller or the loop); whatever else waits on the
-socket (a sender, a poller over raw descriptors, a non-blocking recv, EVENTS) still
+socket (a sender, a poller for POLLOUT, a non-blocking recv, EVENTS) still
 sees what arrives; a peer that leaves or sends garbage while a caller reads is handled
 as with the loop reading. Every wait is bounded (RCVTIMEO, deadlines); none sleeps to
 synchronise. Where the loop must not take reading back by time, RECLAIM_IVL is set
@@ -172,25 +172,43 @@ def test_a_poller_reads_the_connection_itself(
     assert stream.caller_reads > 0
 
 
-def test_a_poller_over_a_raw_descriptor_too_leaves_reading_to_the_loop(
+def test_a_poller_over_a_raw_descriptor_too_reads_the_connection_itself(
     pair: tuple[purezmq.Socket, purezmq.Socket], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # that poller waits in a selector, woken by what the loop reads: it must give the
-    # reading a recv took back (no hand-back by time here)
-    req, server, stream = _granted_echo(pair, monkeypatch, 3)
+    # the raw descriptor is polled in the same wait as the connection: neither goes
+    # unheard, and the reading a recv was granted stays with this thread (no hand-back
+    # by time here: only a caller can read the replies)
+    req, server, stream = _granted_echo(pair, monkeypatch, 5)
     a, b = socket.socketpair()
-    req.send(b"two")
-    poller = purezmq.Poller()
-    poller.register(req, purezmq.POLLIN)
-    poller.register(a, purezmq.POLLIN)
-    start = time.monotonic()
-    assert dict(poller.poll(10_000)) == {req: purezmq.POLLIN}
-    assert time.monotonic() - start < 5.0
-    assert not stream.watched_by_caller
-    assert req.recv() == b"two"
-    server.join(5)
-    a.close()
-    b.close()
+    try:
+        poller = purezmq.Poller()
+        poller.register(req, purezmq.POLLIN)
+        poller.register(a, purezmq.POLLIN)
+        reads = stream.caller_reads
+        req.send(b"two")
+        start = time.monotonic()
+        assert poller.poll(10_000) == [(req, purezmq.POLLIN)]
+        assert time.monotonic() - start < 5.0  # woken by the reply, not the timeout
+        assert stream.watched_by_caller and stream.caller_reads > reads
+        assert req.recv(purezmq.NOBLOCK) == b"two"
+        # the descriptor alone wakes the same wait
+        threading.Timer(0.05, lambda: b.send(b"y")).start()
+        assert poller.poll(10_000) == [(a.fileno(), purezmq.POLLIN)]
+        # both at once, in registration order; the descriptor stays ready until read
+        reads = stream.caller_reads
+        req.send(b"three")
+        assert wait_for(lambda: len(poller.poll(100)) == 2)
+        assert poller.poll(0) == [(req, purezmq.POLLIN), (a.fileno(), purezmq.POLLIN)]
+        assert stream.watched_by_caller and stream.caller_reads > reads
+        assert req.recv(purezmq.NOBLOCK) == b"three"
+        assert a.recv(1) == b"y"
+        assert poller.poll(0) == []
+        req.send(b"four")
+        assert req.recv() == b"four"
+        server.join(5)
+    finally:
+        a.close()
+        b.close()
 
 
 def test_a_poller_reads_every_socket_it_polls(

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import pickle
+import select
 import threading
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
@@ -27,7 +28,7 @@ from purezmq.engine.ioloop import IOLoop
 from purezmq.engine.waiters import FutureWaiter
 from purezmq.error import Again, ZMQError
 from purezmq.message import Frame
-from purezmq.poll_base import POLLIN, POLLOUT, PollerBase, fileno_of
+from purezmq.poll_base import POLLIN, PollerBase, fileno_of, poll_now, raw_masks, raw_ready
 from purezmq.socket_base import (
     SocketBase,
     frames_of,
@@ -580,7 +581,13 @@ class Poller(PollerBase):
     """Poll purezmq sockets and descriptors; ``poll`` returns a future (``zmq.asyncio.Poller``)."""
 
     def poll(self, timeout: float | None = None) -> asyncio.Future[list[tuple[Any, int]]]:
-        """Wait up to ``timeout`` ms (None or negative: forever) for readiness."""
+        """Wait up to ``timeout`` ms (None or negative: forever) for readiness.
+
+        Raw descriptors are reported as by the blocking poller (``zmq_poll``'s events,
+        POLLERR included); the loop watches them for POLLIN and POLLOUT only, as
+        zmq.asyncio's does, so a descriptor polled for POLLERR alone is reported when
+        something else ends the wait.
+        """
         loop = asyncio.get_running_loop()
         zsocks = [(s, f) for s, f in self.sockets if isinstance(s, SocketBase)]
         fds = [(s, fileno_of(s), f) for s, f in self.sockets if not isinstance(s, SocketBase)]
@@ -588,6 +595,9 @@ class Poller(PollerBase):
             ready = self._check(zsocks)
             if ready or timeout == 0:
                 return _done(loop, ready)
+        elif timeout == 0:
+            ready = self._check(zsocks) + raw_ready(fds, poll_now(raw_masks(fds)))
+            return _done(loop, self._report(ready))
         return loop.create_task(self._poll(loop, zsocks, fds, timeout))
 
     async def _poll(
@@ -598,28 +608,29 @@ class Poller(PollerBase):
         timeout: float | None,
     ) -> list[tuple[Any, int]]:
         deadline = None if timeout is None or timeout < 0 else loop.time() + timeout / 1000.0
+        masks = raw_masks(fds)
+        ready = self._check(zsocks) + raw_ready(fds, poll_now(masks))
+        if ready:
+            # nothing to watch (a descriptor that is not open cannot be: POLLERR)
+            return self._report(ready)
         waiter = FutureWaiter(loop)
-        fd_ready: dict[Any, int] = {}
         readers: list[int] = []
         writers: list[int] = []
-
-        def on_fd(obj: Any, ev: int) -> None:
-            fd_ready[obj] = fd_ready.get(obj, 0) | ev
-            waiter.wake()
-
-        for obj, fd, flags in fds:
-            if flags & POLLIN:
-                loop.add_reader(fd, on_fd, obj, POLLIN)
+        for fd, mask in masks.items():
+            # a wake-up only: what is ready is polled when the sockets are checked
+            if mask & select.POLLIN:
+                loop.add_reader(fd, waiter.wake)
                 readers.append(fd)
-            if flags & POLLOUT:
-                loop.add_writer(fd, on_fd, obj, POLLOUT)
+            if mask & select.POLLOUT:
+                loop.add_writer(fd, waiter.wake)
                 writers.append(fd)
         for s, _ in zsocks:
             s._core.add_waiter(waiter)
         timer = None if deadline is None else loop.call_at(deadline, waiter.wake)
         try:
             while True:
-                ready = self._check(zsocks) + list(fd_ready.items())
+                # registered first, then checked: no change can come in between unheard
+                ready = self._check(zsocks) + raw_ready(fds, poll_now(masks))
                 if ready or (deadline is not None and loop.time() >= deadline):
                     return self._report(ready)
                 await waiter.future

@@ -10,11 +10,12 @@ through the eventfd, as before.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from purezmq.engine.core import SocketCore
+    from purezmq.engine.stream import StreamEngine as Engine
     from purezmq.engine.waiters import PollWaiter
 
 __all__ = ["MAX_WATCHED", "wait_reading"]
@@ -24,13 +25,30 @@ __all__ = ["MAX_WATCHED", "wait_reading"]
 MAX_WATCHED = 32
 
 
-def wait_reading(waiter: PollWaiter, cores: Sequence[SocketCore], timeout: float | None) -> None:
+def wait_reading(
+    waiter: PollWaiter,
+    cores: Sequence[SocketCore],
+    timeout: float | None,
+    extra: Mapping[int, int] | None = None,
+) -> dict[int, int]:
     """Wait until ``waiter`` is woken, ``timeout`` seconds pass (None: no limit) or a
     connection of ``cores`` that this thread may read is readable; read those.
+
+    ``extra``: other descriptors to wait on, each with its ``select.poll`` event mask
+    (a Poller's raw descriptors); their ``revents``, for those that have any, are
+    returned (an empty dict otherwise).
 
     ``waiter`` must be registered with each core by ``add_reading_waiter``; the caller
     looks at the sockets again afterwards.
     """
+    if extra:
+        engines, fds = _watchable(cores)
+        readable: list[int] = []
+        try:
+            readable, revents = waiter.wait_with(fds, extra, timeout)
+        finally:
+            _unwatch(engines, fds, readable)
+        return revents
     if len(cores) == 1:
         mine = cores[0].engines
         if len(mine) == 1:  # the usual case, kept cheap: one socket, one connection
@@ -42,13 +60,32 @@ def wait_reading(waiter: PollWaiter, cores: Sequence[SocketCore], timeout: float
                 fd = engine.caller_watch()
                 if fd < 0:
                     waiter.wait_one(-1, timeout)
-                    return
+                    return _NONE
                 ready = False
                 try:
                     ready = waiter.wait_one(fd, timeout)
                 finally:
                     engine.caller_unwatch(ready)
-                return
+                return _NONE
+    engines, fds = _watchable(cores)
+    if not fds:
+        waiter.wait_one(-1, timeout)
+        return _NONE
+    readable = []
+    try:
+        readable = waiter.wait(fds, timeout)
+    finally:
+        _unwatch(engines, fds, readable)
+    return _NONE
+
+
+#: what a wait without ``extra`` descriptors returns (never filled in)
+_NONE: dict[int, int] = {}
+
+
+def _watchable(cores: Sequence[SocketCore]) -> tuple[list[Engine], list[int]]:
+    """The connections of ``cores`` this thread may read now, and their descriptors
+    (each watched from here: :func:`_unwatch` must follow the wait)."""
     engines = []
     fds = []
     for core in cores:
@@ -65,12 +102,11 @@ def wait_reading(waiter: PollWaiter, cores: Sequence[SocketCore], timeout: float
             if fd >= 0:
                 engines.append(engine)
                 fds.append(fd)
-    if not fds:
-        waiter.wait_one(-1, timeout)
-        return
-    readable: list[int] = []
-    try:
-        readable = waiter.wait(fds, timeout)
-    finally:
-        for engine, fd in zip(engines, fds, strict=True):
-            engine.caller_unwatch(fd in readable)
+    return engines, fds
+
+
+def _unwatch(engines: list[Engine], fds: list[int], readable: list[int]) -> None:
+    # the wait is over: each connection read if it was readable, then the loop's again
+    # when a hand-back is due (transport/selector.py)
+    for engine, fd in zip(engines, fds, strict=True):
+        engine.caller_unwatch(fd in readable)

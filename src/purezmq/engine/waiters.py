@@ -11,6 +11,7 @@ import asyncio
 import os
 import select
 import threading
+from collections.abc import Mapping
 from typing import Protocol
 
 __all__ = ["FutureWaiter", "PollWaiter", "ThreadWaiter", "Waiter", "poll_waiter"]
@@ -129,6 +130,33 @@ class PollWaiter:
             else:
                 readable.append(f)
         return readable
+
+    def wait_with(
+        self, fds: list[int], extra: Mapping[int, int], timeout: float | None
+    ) -> tuple[list[int], dict[int, int]]:
+        """:meth:`wait`, and on ``extra`` descriptors too, each polled for its own
+        ``select.poll`` mask (a Poller's raw descriptors): the readable ones of ``fds``,
+        and the ``revents`` of those of ``extra`` that have any. A poll of its own,
+        made for this wait (``extra`` changes from one poll to the next)."""
+        masks = {self._r: select.POLLIN}
+        for fd in fds:
+            masks[fd] = masks.get(fd, 0) | select.POLLIN
+        for fd, mask in extra.items():
+            masks[fd] = masks.get(fd, 0) | mask
+        poll = select.poll()
+        for fd, mask in masks.items():
+            poll.register(fd, mask)
+        readable = []
+        revents: dict[int, int] = {}
+        r = self._r
+        for f, ev in poll.poll(_ms(timeout)):
+            if f == r:
+                self._drain()
+            if f in extra:
+                revents[f] = ev
+            if f in fds:
+                readable.append(f)
+        return readable, revents
 
     def wait_one(self, fd: int, timeout: float | None) -> bool:
         """:meth:`wait` for one descriptor (-1: none), the usual case, kept cheap: True

@@ -2,27 +2,35 @@
 
 Level-triggered, like ``zmq_poll``: a socket is reported for as long as it has a
 message to read (POLLIN) or room to send (POLLOUT). Waiting registers one waiter with
-every socket polled. Over sockets alone, the waiting thread reads the connections of
-those polled for POLLIN itself (engine/reading.py), as a blocking recv does; when raw
-descriptors are polled too, the waiter writes a byte into a wake-up pipe that the
-selector also watches, and the loop reads every connection.
+every socket polled, and the waiting thread reads the connections of those polled for
+POLLIN itself (engine/reading.py), as a blocking recv does. Raw descriptors are polled
+in the same wait, and reported as ``zmq_poll`` reports them: POLLIN, POLLOUT, POLLPRI
+as asked for, POLLERR for an error or a hang-up.
 """
 
 from __future__ import annotations
 
-import selectors
 import time
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from purezmq.engine.fdsignal import FdSignal
 from purezmq.engine.reading import wait_reading
-from purezmq.engine.waiters import poll_waiter
+from purezmq.engine.waiters import PollWaiter, poll_waiter
 from purezmq.poll_base import POLLERR as _POLLERR
 from purezmq.poll_base import POLLIN as _POLLIN
 from purezmq.poll_base import POLLOUT as _POLLOUT
-from purezmq.poll_base import PollerBase, fileno_of, socket_events
+from purezmq.poll_base import (
+    PollerBase,
+    fileno_of,
+    poll_now,
+    raw_masks,
+    raw_ready,
+    socket_events,
+)
 from purezmq.socket_base import SocketBase
+
+if TYPE_CHECKING:
+    from purezmq.engine.core import SocketCore
 
 __all__ = ["Poller", "select", "socket_events"]
 
@@ -42,25 +50,18 @@ class Poller(PollerBase):
         zsocks = [(s, f) for s, f in self.sockets if isinstance(s, SocketBase)]
         fds = [(s, fileno_of(s), f) for s, f in self.sockets if not isinstance(s, SocketBase)]
         if fds:
-            return self._poll_with_fds(zsocks, fds, deadline, self._check(zsocks))
+            return self._poll_with_fds(zsocks, fds, deadline)
         if deadline is not None and deadline <= time.monotonic():
             return self._check(zsocks)
         # Wait reading the connections of the sockets polled for POLLIN in this thread,
-        # as a blocking recv does (engine/reading.py); a socket polled for POLLOUT alone
-        # registers as any other waiter (and so is read by the loop). Checks leave the
+        # as a blocking recv does (engine/reading.py; see _register). Checks leave the
         # kernel to the wait: it polls the descriptors this thread watches, and then
         # reads what is there (saving a read that would find nothing per check).
         ready = self._check(zsocks, False)
         if ready:
             return ready
         waiter = poll_waiter()
-        reading = []
-        for s, f in zsocks:
-            if f & _POLLIN:
-                s._core.add_reading_waiter(waiter)
-                reading.append(s._core)
-            else:
-                s._core.add_waiter(waiter)
+        reading = _register(waiter, zsocks)
         try:
             while True:
                 ready = self._check(zsocks, False)
@@ -71,77 +72,61 @@ class Poller(PollerBase):
                     return self._check(zsocks)  # a last look, the kernel's included
                 wait_reading(waiter, reading, remaining)
         finally:
-            for s, _ in zsocks:
-                s._core.remove_waiter(waiter)
-            waiter.busy = False
+            _unregister(waiter, zsocks)
 
     def _poll_with_fds(
         self,
         zsocks: list[tuple[SocketBase, int]],
         fds: list[tuple[Any, int, int]],
         deadline: float | None,
-        ready: list[tuple[Any, int]],
     ) -> list[tuple[Any, int]]:
-        sel = selectors.DefaultSelector()
-        waiter = FdSignal() if zsocks else None
+        """:meth:`poll` with raw descriptors among what it polls: the same wait, reading
+        the sockets' connections in this thread, with those descriptors polled beside
+        them and reported as ``zmq_poll`` reports them (:func:`~purezmq.poll_base.raw_events`)."""
+        masks = raw_masks(fds)
+        if deadline is not None and deadline <= time.monotonic():
+            # poll(0): a look, no wait; no connection is asked of the loop for it
+            return self._report(self._check(zsocks) + raw_ready(fds, poll_now(masks)))
+        waiter = poll_waiter()
+        reading = _register(waiter, zsocks)
         try:
-            by_fd: dict[int, tuple[Any, int]] = {}
-            for obj, fd, flags in fds:
-                mask = 0
-                if flags & _POLLIN:
-                    mask |= selectors.EVENT_READ
-                if flags & _POLLOUT:
-                    mask |= selectors.EVENT_WRITE
-                if not mask:
-                    continue
-                if fd in by_fd:
-                    prev_obj, prev_flags = by_fd[fd]
-                    by_fd[fd] = (prev_obj, prev_flags | flags)
-                    sel.modify(fd, sel.get_key(fd).events | mask)
-                else:
-                    by_fd[fd] = (obj, flags)
-                    sel.register(fd, mask)
-            if waiter is not None:
-                sel.register(waiter.fileno(), selectors.EVENT_READ)
-                for s, _ in zsocks:
-                    s._core.add_waiter(waiter)
-            first = True
+            ready = self._check(zsocks, False)
             while True:
-                if not first:
-                    ready = self._check(zsocks)
-                first = False
-                timeout = (
-                    0.0
-                    if ready
-                    else (None if deadline is None else max(0.0, deadline - time.monotonic()))
-                )
-                events = sel.select(timeout)
-                fd_ready: dict[Any, int] = {}
-                for key, mask in events:
-                    if waiter is not None and key.fd == waiter.fileno():
-                        waiter.drain()
-                        continue
-                    obj, flags = by_fd[key.fd]
-                    ev = 0
-                    if mask & selectors.EVENT_READ:
-                        ev |= _POLLIN
-                    if mask & selectors.EVENT_WRITE:
-                        ev |= _POLLOUT
-                    ev &= flags
-                    if ev:
-                        fd_ready[obj] = ev
-                if fd_ready:
-                    ready = self._check(zsocks) + list(fd_ready.items())
+                if ready:
+                    remaining: float | None = 0.0  # only the descriptors left to look at
+                elif deadline is None:
+                    remaining = None
+                else:
+                    remaining = max(0.0, deadline - time.monotonic())
+                last_look = not ready and remaining == 0.0  # the deadline's
+                revents = wait_reading(waiter, reading, remaining, masks)
+                ready = self._check(zsocks, last_look) + raw_ready(fds, revents)
                 if ready:
                     return self._report(ready)
-                if deadline is not None and time.monotonic() >= deadline:
+                if last_look:
                     return []
         finally:
-            if waiter is not None:
-                for s, _ in zsocks:
-                    s._core.remove_waiter(waiter)
-                waiter.close()
-            sel.close()
+            _unregister(waiter, zsocks)
+
+
+def _register(waiter: PollWaiter, zsocks: list[tuple[SocketBase, int]]) -> list[SocketCore]:
+    """Register a poll's waiter with each socket; the cores of those polled for POLLIN,
+    whose connections the waiting thread reads (a socket polled for POLLOUT alone
+    registers as any other waiter, and so is read by the loop)."""
+    reading = []
+    for s, f in zsocks:
+        if f & _POLLIN:
+            s._core.add_reading_waiter(waiter)
+            reading.append(s._core)
+        else:
+            s._core.add_waiter(waiter)
+    return reading
+
+
+def _unregister(waiter: PollWaiter, zsocks: list[tuple[SocketBase, int]]) -> None:
+    for s, _ in zsocks:
+        s._core.remove_waiter(waiter)
+    waiter.busy = False
 
 
 def select(
