@@ -174,7 +174,13 @@ def test_machine_facts_name_the_machine_and_libraries() -> None:
 # ------------------------------------------------------------------ options, plan
 def test_select_by_names_and_globs_keeps_matrix_order() -> None:
     picked = runner.select("reqrep-*,pushpull-16", wl.WORKLOADS, wl.WORKLOADS)
-    assert [w.name for w in picked] == ["pushpull-16", "reqrep-16", "reqrep-4k", "reqrep-16-poll"]
+    assert [w.name for w in picked] == [
+        "pushpull-16",
+        "reqrep-16",
+        "reqrep-4k",
+        "reqrep-16-poll",
+        "reqrep-16-pollfd",
+    ]
     default = [i for i in wl.IMPLS if i.default]
     assert runner.select(None, wl.IMPLS, default) == default
     assert runner.select("all", wl.IMPLS, default) == list(wl.IMPLS)
@@ -191,7 +197,7 @@ def test_select_by_names_and_globs_keeps_matrix_order() -> None:
 def test_plan_defaults_quick_and_explicit() -> None:
     plan = runner.build_plan(parse())
     assert (plan.runs, plan.target_time, plan.transports) == (3, 0.5, ["tcp"])
-    assert len(plan.workloads) == 10 and "zmq.asyncio+uvloop" not in [i.name for i in plan.impls]
+    assert len(plan.workloads) == 11 and "zmq.asyncio+uvloop" not in [i.name for i in plan.impls]
     quick = runner.build_plan(parse("--quick"))
     assert (quick.runs, quick.target_time) == (1, 0.1)
     plan = runner.build_plan(parse("--quick", "--runs", "4", "--transport", "ipc,inproc"))
@@ -396,29 +402,48 @@ def test_smoke_asyncio_echo_floor(transport: str, loop: str, floor: str, tmp_pat
     assert multiprocessing.active_children() == []
 
 
+@pytest.mark.parametrize("poll_fd", [False, True], ids=["sockets", "fd"])
 @pytest.mark.parametrize("impl", ["pyzmq", "purezmq", "zmq.asyncio", "purezmq.asyncio"])
-def test_smoke_poller_reqrep(impl: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The poller workload: both ends wait in their library's Poller before each recv."""
+def test_smoke_poller_reqrep(impl: str, poll_fd: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The poller workloads: both ends wait in their library's Poller before each recv
+    (with an idle pipe in it too for ``poll_fd``, closed afterwards)."""
     polls: list[int] = []
     real = wl._polled_recv if "asyncio" not in impl else wl._polled_arecv
 
-    def counting(zmq: Any, sock: Any) -> Any:
-        polls.append(1)
-        return real(zmq, sock)
+    def counting(zmq: Any, sock: Any, fd: int = -1) -> Any:
+        polls.append(fd)
+        return real(zmq, sock, fd)
 
     monkeypatch.setattr(wl, "_polled_arecv" if "asyncio" in impl else "_polled_recv", counting)
-    job = wl.Job("reqrep", 16, n=20, warmup=2, timeout=20, poller=True)
+    closed: list[int] = []
+    close_idle = wl._close_idle
+
+    def closing(idle: tuple[int, int]) -> None:
+        closed.extend(fd for fd in idle if fd >= 0)
+        close_idle(idle)
+
+    monkeypatch.setattr(wl, "_close_idle", closing)
+    job = wl.Job("reqrep", 16, n=20, warmup=2, timeout=20, poller=True, poll_fd=poll_fd)
     # the inproc host's part, run here where the patch is seen: both roles, one process
     (payload,) = wl.run_inproc(wl.IMPLS_BY_NAME[impl], "inproc://bench-poll", job)
     s = Sample.from_payloads("latency", [payload])
     assert s.n == 20 and s.median_us > 0
     assert len(polls) == 2  # the requester's and the replier's
+    if poll_fd:
+        assert all(fd >= 0 for fd in polls) and polls[0] != polls[1]
+        assert len(closed) == 4 and set(polls) <= set(closed)  # both ends of both pipes
+    else:
+        assert polls == [-1, -1] and closed == []
 
 
 def test_the_floors_have_no_poller_cells() -> None:
     poll = wl.WORKLOADS_BY_NAME["reqrep-16-poll"]
     assert poll.label == "REQ/REP 16 B poller"
+    assert wl.WORKLOADS_BY_NAME["reqrep-16-pollfd"].label == "REQ/REP 16 B poller+fd"
     assert not wl.IMPLS_BY_NAME["asyncio-echo"].runs(poll, "tcp")
+    assert not wl.IMPLS_BY_NAME["asyncio-echo"].runs(
+        wl.WORKLOADS_BY_NAME["reqrep-16-pollfd"], "tcp"
+    )
     assert wl.IMPLS_BY_NAME["asyncio-echo"].runs(wl.WORKLOADS_BY_NAME["reqrep-16"], "tcp")
     assert wl.IMPLS_BY_NAME["purezmq"].runs(poll, "ipc")
 

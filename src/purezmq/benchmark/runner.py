@@ -239,7 +239,9 @@ class Plan:
     def job(self, w: wl.Workload, n: int) -> wl.Job:
         """The job of one measurement of ``n`` messages (round trips)."""
         warmup = max(1, min(n // 10, 1000 if w.pattern != "reqrep" else 100))
-        return wl.Job(w.pattern, w.size, n, warmup, w.subscribers, self.timeout, w.poller)
+        return wl.Job(
+            w.pattern, w.size, n, warmup, w.subscribers, self.timeout, w.poller, w.poll_fd
+        )
 
     def calibrated(self, w: wl.Workload, sample: Sample) -> int:
         """The count that makes a measurement last about ``target_time``."""

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import os
 import threading
 import time
 from collections import deque
@@ -63,6 +64,8 @@ class Workload:
         max_n: the largest count a calibrated run uses (bounds time and memory).
         poller: every receiving end waits in a ``Poller`` before each recv, as
             programs that serve several sockets do (not a row of issue #7's matrix).
+        poll_fd: that Poller watches an idle pipe too (a raw descriptor), as programs
+            that wait for a signal or a wake-up pipe beside their sockets do.
     """
 
     name: str
@@ -73,6 +76,7 @@ class Workload:
     min_n: int = 100
     max_n: int = 2_000_000
     poller: bool = False
+    poll_fd: bool = False
 
     @property
     def kind(self) -> str:
@@ -85,7 +89,7 @@ class Workload:
         pattern = {"pushpull": "PUSH/PULL", "pubsub": "PUB/SUB", "reqrep": "REQ/REP"}
         text = f"{pattern[self.pattern]} {_size_text(self.size)}"
         if self.poller:
-            text += " poller"
+            text += " poller+fd" if self.poll_fd else " poller"
         return f"{text} x{self.subscribers}" if self.subscribers else text
 
 
@@ -111,6 +115,16 @@ WORKLOADS: tuple[Workload, ...] = (
     Workload("reqrep-4k", "reqrep", 4096, calibration_n=300, min_n=200, max_n=200_000),
     Workload(
         "reqrep-16-poll", "reqrep", 16, calibration_n=300, min_n=200, max_n=200_000, poller=True
+    ),
+    Workload(
+        "reqrep-16-pollfd",
+        "reqrep",
+        16,
+        calibration_n=300,
+        min_n=200,
+        max_n=200_000,
+        poller=True,
+        poll_fd=True,
     ),
 )
 WORKLOADS_BY_NAME = {w.name: w for w in WORKLOADS}
@@ -207,6 +221,7 @@ class Job:
         subscribers: PUB/SUB: how many subscribers must be primed before ``go``.
         timeout: seconds the whole measurement may take.
         poller: receivers wait in a ``Poller`` before each recv.
+        poll_fd: that Poller watches an idle pipe too.
     """
 
     pattern: str
@@ -216,6 +231,7 @@ class Job:
     subscribers: int = 0
     timeout: float = 60.0
     poller: bool = False
+    poll_fd: bool = False
 
 
 class Control(Protocol):
@@ -310,10 +326,13 @@ def _role_socket(role: str, zmq: Any, ctx: Any, ctl: Control, endpoint: str) -> 
     return _connected(zmq, ctx, kind, endpoint)
 
 
-def _polled_recv(zmq: Any, sock: Any) -> Callable[[], Any]:
-    """``sock.recv`` behind a wait in a Poller (the poller workloads)."""
+def _polled_recv(zmq: Any, sock: Any, fd: int = -1) -> Callable[[], Any]:
+    """``sock.recv`` behind a wait in a Poller (the poller workloads), which watches
+    the descriptor ``fd`` too unless it is -1 (nothing is written to it)."""
     poller = zmq.Poller()
     poller.register(sock, zmq.POLLIN)
+    if fd >= 0:
+        poller.register(fd, zmq.POLLIN)
     poll, recv = poller.poll, sock.recv
 
     def polled() -> Any:
@@ -323,10 +342,12 @@ def _polled_recv(zmq: Any, sock: Any) -> Callable[[], Any]:
     return polled
 
 
-def _polled_arecv(zmq: Any, sock: Any) -> Callable[[], Any]:
+def _polled_arecv(zmq: Any, sock: Any, fd: int = -1) -> Callable[[], Any]:
     """:func:`_polled_recv` for an asyncio socket (``zmq`` is the blocking module)."""
     poller = importlib.import_module(f"{zmq.__name__}.asyncio").Poller()
     poller.register(sock, zmq.POLLIN)
+    if fd >= 0:
+        poller.register(fd, zmq.POLLIN)
     poll, recv = poller.poll, sock.recv
 
     async def polled() -> Any:
@@ -336,16 +357,23 @@ def _polled_arecv(zmq: Any, sock: Any) -> Callable[[], Any]:
     return polled
 
 
+def _close_idle(idle: tuple[int, int]) -> None:
+    for fd in idle:
+        if fd >= 0:
+            os.close(fd)
+
+
 def _blocking_role(
     role: str, zmq: Any, ctx: Any, ctl: Control, endpoint: str, job: Job, deadline: float
 ) -> Payload | None:
     """Run one role with the blocking API; close its socket whatever happens."""
     msg = b"x" * job.size
     sock = _role_socket(role, zmq, ctx, ctl, endpoint)
+    idle = os.pipe() if job.poll_fd else (-1, -1)
     try:
         recv, send = sock.recv, sock.send
         if job.poller:
-            recv = _polled_recv(zmq, sock)
+            recv = _polled_recv(zmq, sock, idle[0])
         if role == "sink":
             for _ in range(job.warmup):
                 recv()
@@ -392,6 +420,7 @@ def _blocking_role(
         return None
     finally:
         sock.close(linger=0)
+        _close_idle(idle)
 
 
 async def _async_role(
@@ -400,10 +429,11 @@ async def _async_role(
     """:func:`_blocking_role` with the asyncio API (both ends use it)."""
     msg = b"x" * job.size
     sock = _role_socket(role, zmq, ctx, ctl, endpoint)
+    idle = os.pipe() if job.poll_fd else (-1, -1)
     try:
         recv, send = sock.recv, sock.send
         if job.poller:
-            recv = _polled_arecv(zmq, sock)
+            recv = _polled_arecv(zmq, sock, idle[0])
         if role == "sink":
             for _ in range(job.warmup):
                 await recv()
@@ -449,6 +479,7 @@ async def _async_role(
         return None
     finally:
         sock.close(linger=0)
+        _close_idle(idle)
 
 
 # ------------------------------------------------------------------ libraries
