@@ -6,6 +6,7 @@ import os
 import socket
 import threading
 import time
+from typing import Any
 
 import pytest
 
@@ -108,6 +109,44 @@ def test_poll_mixes_sockets_and_raw_fds(ctx: purezmq.Context) -> None:
         os.close(w)
         s1.close()
         s2.close()
+
+
+@pytest.mark.parametrize("with_fd", [False, True], ids=["sockets", "sockets-and-fd"])
+def test_a_message_arriving_as_a_poll_starts_is_not_missed(
+    ctx: purezmq.Context, monkeypatch: pytest.MonkeyPatch, with_fd: bool
+) -> None:
+    """A message that arrives right after the poll's first look, before it waits, must
+    end the wait at once: the poll registers before it looks (a poll over raw
+    descriptors too once looked first, and waited out its timeout)."""
+    a, b = _pair(ctx)
+    r, w = os.pipe()
+    real = purezmq.Poller._check
+    calls = []
+
+    def check(zsocks: Any, read_kernel: bool = True) -> Any:
+        ready = real(zsocks, read_kernel)
+        if not calls:
+            # another thread's send lands between this look and the wait
+            sender = threading.Thread(target=b.send, args=(b"late",))
+            sender.start()
+            sender.join(5)
+        calls.append(ready)
+        return ready
+
+    monkeypatch.setattr(purezmq.Poller, "_check", staticmethod(check))
+    try:
+        poller = purezmq.Poller()
+        poller.register(a, purezmq.POLLIN)
+        if with_fd:
+            poller.register(r, purezmq.POLLIN)
+        start = time.monotonic()
+        assert poller.poll(5000) == [(a, purezmq.POLLIN)]
+        assert time.monotonic() - start < 2.5  # not the timeout's last look
+        assert calls[0] == []  # the first look did see nothing
+        assert a.recv() == b"late"
+    finally:
+        os.close(r)
+        os.close(w)
 
 
 def test_register_rejects_unpollable() -> None:
