@@ -106,3 +106,35 @@ def test_parent_socket_in_forked_child_raises_clear_error(ctx: purezmq.Context) 
         os.close(r)
         os.waitpid(pid, 0)
     assert got == b"Eok"
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork() on this platform")
+def test_forked_child_waits_on_its_own_eventfd() -> None:
+    """A thread's waiter (its eventfd) is not inherited by a forked child: parent and
+    child waiting on one eventfd drain each other's wake-ups (a process device hung)."""
+    from purezmq.engine import waiters
+
+    mine = waiters.poll_waiter()
+    mine.busy = False
+    r, w = os.pipe()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # 3.12: fork with threads
+        pid = os.fork()
+    if pid == 0:  # child: report and leave without running any Python cleanup
+        code = b"?"
+        try:
+            theirs = waiters.poll_waiter()
+            code = b"fresh" if theirs is not mine and mine._r == -1 else b"inherited"
+        except BaseException:
+            code = b"!"
+        os.write(w, code)
+        os._exit(0)
+    os.close(w)
+    try:
+        got = os.read(r, 16)
+    finally:
+        os.close(r)
+        os.waitpid(pid, 0)
+    assert got == b"fresh"
+    assert waiters.poll_waiter() is mine and mine._r >= 0  # the parent's is untouched
+    mine.busy = False

@@ -5,11 +5,14 @@ the context is terminated (:class:`~purezmq.error.ContextTerminated`), a socket 
 closed under it (``ZMQError(ENOTSOCK)``), a send fails, or a steerable proxy receives
 ``TERMINATE`` on its control socket (then it returns 0).
 
-How it waits: one :class:`~purezmq.engine.waiters.ThreadWaiter` is registered with every
-socket involved, the same mechanism :class:`~purezmq.Poller` uses. After each wake-up the
-proxy looks at every socket again (level-triggered, like libzmq's poller), so no event is
-lost. Unlike a plain poll it also sees ``ctx.term()`` and ``close()``, which wake every
-waiter of a socket.
+How it waits: as :class:`~purezmq.Poller` does. One
+:class:`~purezmq.engine.waiters.PollWaiter` is registered with every socket involved,
+before the proxy looks at them, and the proxy's thread reads the tcp/ipc connections of
+the sockets it reads from itself while it waits (engine/reading.py): a message relayed
+from a connection to an inproc peer crosses no thread but the peer's. After each
+wake-up the proxy looks at every socket again (level-triggered, like libzmq's poller),
+so no event is lost. Unlike a plain poll it also sees ``ctx.term()`` and ``close()``,
+which wake every waiter of a socket.
 
 Back-pressure: like libzmq, a direction only reads from its source while its destination
 reports POLLOUT, so a full PUSH/DEALER side makes the proxy stop reading instead of
@@ -33,7 +36,8 @@ from collections import deque
 from typing import TYPE_CHECKING
 
 from purezmq.constants import Errno, SocketType
-from purezmq.engine.waiters import ThreadWaiter
+from purezmq.engine.reading import wait_reading
+from purezmq.engine.waiters import poll_waiter
 from purezmq.error import ContextTerminated, ZMQError
 from purezmq.socket_base import SocketBase
 
@@ -315,10 +319,19 @@ class Relay:
             ContextTerminated: the context of one of the sockets was terminated.
             ZMQError: ENOTSOCK if a socket was closed, or any error of a send.
         """
-        waiter = ThreadWaiter()
+        waiter = poll_waiter()
         cores = [s._core for s in self._sockets]
+        # the sockets read from: the flows' sources and the control socket (the capture
+        # socket is only written to, and registers as any other waiter)
+        read = [f.source._core for f in self.flows]
+        if self.control is not None:
+            read.append(self.control._core)
+        reading = [core for core in cores if any(core is r for r in read)]
         for core in cores:
-            core.add_waiter(waiter)
+            if any(core is r for r in reading):
+                core.add_reading_waiter(waiter)
+            else:
+                core.add_waiter(waiter)
         capture_core = self.capture._core if self.capture is not None else None
         try:
             while True:
@@ -334,7 +347,7 @@ class Relay:
                     if flow.step(capture_core, self.active):
                         progressed = True
                 if not progressed:
-                    waiter.wait(None)
+                    wait_reading(waiter, reading, None)
         except ZMQError as e:
             if e.errno == Errno.ETERM and not isinstance(e, ContextTerminated):
                 raise ContextTerminated() from None
@@ -342,6 +355,7 @@ class Relay:
         finally:
             for core in cores:
                 core.remove_waiter(waiter)
+            waiter.busy = False
 
 
 def _relay(frontend: object, backend: object, capture: object, control: object) -> Relay:

@@ -497,3 +497,45 @@ def test_a_socket_with_too_many_connections_is_read_by_the_loop(
     assert not stream.watched_by_caller
     for s in (first, second, pull):
         s.close(0)
+
+
+def test_a_proxy_reads_its_connections_itself(
+    ctx: purezmq.Context, endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The mtserver shape: a ROUTER over tcp/ipc proxied to REP workers over inproc. The
+    proxy's thread reads the ROUTER's connection itself (no hand-back by time here, so
+    only the proxy can have read the requests)."""
+    monkeypatch.setattr(selector, "RECLAIM_IVL", 3600.0)
+    front = ctx.socket(purezmq.ROUTER)
+    front.bind(endpoint)
+    back = ctx.socket(purezmq.DEALER)
+    back.bind("inproc://proxy-workers")
+    control_in = ctx.socket(purezmq.PAIR)
+    control_in.bind("inproc://proxy-control")
+    control_out = ctx.socket(purezmq.PAIR)
+    control_out.connect("inproc://proxy-control")
+    worker = ctx.socket(purezmq.REP)
+    worker.connect("inproc://proxy-workers")
+    worker.rcvtimeo = 5000
+    rounds = 30
+    served = _echo(worker, rounds)
+    relay = threading.Thread(
+        target=purezmq.proxy_steerable, args=(front, back, None, control_in), daemon=True
+    )
+    relay.start()
+    req = ctx.socket(purezmq.REQ)
+    req.rcvtimeo = 5000
+    req.connect(front.last_endpoint.decode())
+    try:
+        for i in range(rounds):
+            req.send(b"%d" % i)
+            assert req.recv() == b"%d" % i
+        stream = _streams(front, 1)[0]
+        assert stream.watched_by_caller and stream.caller_reads > 0
+    finally:
+        control_out.send(b"TERMINATE")
+        relay.join(5)
+        served.join(5)
+        for s in (req, worker, control_out, control_in, back, front):
+            s.close(0)
+    assert not relay.is_alive()

@@ -223,6 +223,21 @@ def _ms(timeout: float | None) -> int | None:
     return None if timeout is None else max(0, int(timeout * 1000.0 + 0.999))
 
 
+def _forget_after_fork() -> None:
+    # A forked child must not wait on its parent's eventfd: the two would drain each
+    # other's wake-ups (a child proxy and the parent's recv hung that way). The forking
+    # thread is the child's only one; its inherited waiter is dropped (and its copy of
+    # the descriptors closed), and the next wait makes a fresh one.
+    inherited: PollWaiter | None = getattr(_local, "waiter", None)
+    _local.waiter = None
+    if inherited is not None:
+        inherited.close()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_after_fork)
+
+
 def poll_waiter() -> PollWaiter:
     """This thread's :class:`PollWaiter`, marked busy (clear ``busy`` when done)."""
     w: PollWaiter | None = getattr(_local, "waiter", None)
