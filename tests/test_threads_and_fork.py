@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import threading
 import warnings
+from collections.abc import Callable
 
 import pytest
 
@@ -78,11 +79,8 @@ def test_term_wakes_a_blocked_recv_with_eterm(ctx: purezmq.Context) -> None:
 def test_parent_socket_in_forked_child_raises_clear_error(ctx: purezmq.Context) -> None:
     s = ctx.socket(purezmq.PAIR)
     s.bind("inproc://forked")
-    r, w = os.pipe()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)  # 3.12: fork with threads
-        pid = os.fork()
-    if pid == 0:  # child: report and leave without running any Python cleanup
+
+    def child() -> bytes:
         code = b"?"
         try:
             s.send(b"x")
@@ -97,14 +95,9 @@ def test_parent_socket_in_forked_child_raises_clear_error(ctx: purezmq.Context) 
             code += a.recv()
         except BaseException:
             code += b"!"
-        os.write(w, code)
-        os._exit(0)
-    os.close(w)
-    try:
-        got = os.read(r, 16)
-    finally:
-        os.close(r)
-        os.waitpid(pid, 0)
+        return code
+
+    got = _in_forked_child(child)
     assert got == b"Eok"
 
 
@@ -116,25 +109,34 @@ def test_forked_child_waits_on_its_own_eventfd() -> None:
 
     mine = waiters.poll_waiter()
     mine.busy = False
+
+    def child() -> bytes:
+        theirs = waiters.poll_waiter()
+        return b"fresh" if theirs is not mine and mine._r == -1 else b"inherited"
+
+    got = _in_forked_child(child)
+    assert got == b"fresh"
+    assert waiters.poll_waiter() is mine and mine._r >= 0  # the parent's is untouched
+    mine.busy = False
+
+
+def _in_forked_child(body: Callable[[], bytes]) -> bytes:
+    """Run ``body`` in a forked child and return what it returned (b"!" if it raised);
+    the child leaves without running any Python cleanup."""
     r, w = os.pipe()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)  # 3.12: fork with threads
         pid = os.fork()
-    if pid == 0:  # child: report and leave without running any Python cleanup
-        code = b"?"
+    if pid == 0:
         try:
-            theirs = waiters.poll_waiter()
-            code = b"fresh" if theirs is not mine and mine._r == -1 else b"inherited"
+            code = body()
         except BaseException:
             code = b"!"
         os.write(w, code)
         os._exit(0)
     os.close(w)
     try:
-        got = os.read(r, 16)
+        return os.read(r, 16)
     finally:
         os.close(r)
         os.waitpid(pid, 0)
-    assert got == b"fresh"
-    assert waiters.poll_waiter() is mine and mine._r >= 0  # the parent's is untouched
-    mine.busy = False
