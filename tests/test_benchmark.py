@@ -13,6 +13,7 @@ import importlib
 import json
 import multiprocessing
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -180,6 +181,7 @@ def test_select_by_names_and_globs_keeps_matrix_order() -> None:
         "reqrep-4k",
         "reqrep-16-poll",
         "reqrep-16-pollfd",
+        "reqrep-16-proxy",
     ]
     default = [i for i in wl.IMPLS if i.default]
     assert runner.select(None, wl.IMPLS, default) == default
@@ -197,7 +199,7 @@ def test_select_by_names_and_globs_keeps_matrix_order() -> None:
 def test_plan_defaults_quick_and_explicit() -> None:
     plan = runner.build_plan(parse())
     assert (plan.runs, plan.target_time, plan.transports) == (3, 0.5, ["tcp"])
-    assert len(plan.workloads) == 11 and "zmq.asyncio+uvloop" not in [i.name for i in plan.impls]
+    assert len(plan.workloads) == 12 and "zmq.asyncio+uvloop" not in [i.name for i in plan.impls]
     quick = runner.build_plan(parse("--quick"))
     assert (quick.runs, quick.target_time) == (1, 0.1)
     plan = runner.build_plan(parse("--quick", "--runs", "4", "--transport", "ipc,inproc"))
@@ -446,6 +448,74 @@ def test_the_floors_have_no_poller_cells() -> None:
     )
     assert wl.IMPLS_BY_NAME["asyncio-echo"].runs(wl.WORKLOADS_BY_NAME["reqrep-16"], "tcp")
     assert wl.IMPLS_BY_NAME["purezmq"].runs(poll, "ipc")
+
+
+class _CountingSends:
+    """A socket (or, with ``of_context``, a context whose sockets) counting sends."""
+
+    def __init__(self, target: Any, sends: list[int], of_context: bool = False) -> None:
+        self._target, self._sends, self._of_context = target, sends, of_context
+
+    def socket(self, kind: int) -> Any:
+        assert self._of_context
+        return _CountingSends(self._target.socket(kind), self._sends)
+
+    def send(self, data: Any, *args: Any, **kwargs: Any) -> Any:
+        self._sends.append(1)
+        return self._target.send(data, *args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._target, name)
+
+
+@pytest.mark.parametrize("impl", ["pyzmq", "purezmq", "zmq.asyncio", "purezmq.asyncio"])
+def test_smoke_proxy_reqrep(impl: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The proxy workload: the replier is a ROUTER, a proxy, a DEALER and REP workers
+    (threads, or tasks with the asyncio API) that every request goes through, and that
+    all stop when the requester is done."""
+    workers: list[int] = []
+    replies: list[int] = []
+    if "asyncio" in impl:
+        real_task = wl._arep_worker
+
+        async def counting_task(sock: Any) -> None:
+            workers.append(1)
+            await real_task(_CountingSends(sock, replies))
+
+        monkeypatch.setattr(wl, "_arep_worker", counting_task)
+    else:
+        real_thread = wl._rep_worker
+
+        def counting_thread(zmq: Any, ctx: Any, *rest: Any) -> None:
+            workers.append(1)
+            real_thread(zmq, _CountingSends(ctx, replies, of_context=True), *rest)
+
+        monkeypatch.setattr(wl, "_rep_worker", counting_thread)
+    before = threading.active_count()
+    job = wl.Job("reqrep", 16, n=20, warmup=2, timeout=20, proxy=True)
+    (payload,) = wl.run_inproc(wl.IMPLS_BY_NAME[impl], "inproc://bench-proxy", job)
+    s = Sample.from_payloads("latency", [payload])
+    assert s.n == 20 and s.median_us > 0
+    assert len(workers) == wl._PROXY_WORKERS
+    assert len(replies) == 22  # every request (2 of warm-up) was answered by a worker
+    assert threading.active_count() == before  # the workers and the proxy have stopped
+
+
+@pytest.mark.parametrize(("impl", "transport"), [("purezmq", "tcp"), ("zmq.asyncio", "ipc")])
+def test_smoke_proxy_across_processes(impl: str, transport: str, tmp_path: Path) -> None:
+    endpoint = "tcp://127.0.0.1:*" if transport == "tcp" else f"ipc://{tmp_path}/proxy.sock"
+    job = wl.Job("reqrep", 16, n=20, warmup=2, timeout=20, proxy=True)
+    s = runner.measure(impl, transport, endpoint, job)
+    assert s.n == 20 and s.median_us > 0
+    assert multiprocessing.active_children() == []
+
+
+def test_the_proxy_row() -> None:
+    proxy = wl.WORKLOADS_BY_NAME["reqrep-16-proxy"]
+    assert proxy.label == "REQ/REP 16 B via proxy" and proxy.kind == "latency"
+    assert not wl.IMPLS_BY_NAME["asyncio-task-echo"].runs(proxy, "tcp")
+    assert all(wl.IMPLS_BY_NAME[i].runs(proxy, "inproc") for i in ("purezmq", "zmq.asyncio"))
+    assert runner.Plan([proxy], [], ["tcp"], 1, 0.5, 60).job(proxy, 300).proxy
 
 
 class _Written:

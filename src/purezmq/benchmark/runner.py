@@ -240,7 +240,7 @@ class Plan:
         """The job of one measurement of ``n`` messages (round trips)."""
         warmup = max(1, min(n // 10, 1000 if w.pattern != "reqrep" else 100))
         return wl.Job(
-            w.pattern, w.size, n, warmup, w.subscribers, self.timeout, w.poller, w.poll_fd
+            w.pattern, w.size, n, warmup, w.subscribers, self.timeout, w.poller, w.poll_fd, w.proxy
         )
 
     def calibrated(self, w: wl.Workload, sample: Sample) -> int:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import itertools
 import os
 import threading
 import time
@@ -66,6 +67,9 @@ class Workload:
             programs that serve several sockets do (not a row of issue #7's matrix).
         poll_fd: that Poller watches an idle pipe too (a raw descriptor), as programs
             that wait for a signal or a wake-up pipe beside their sockets do.
+        proxy: REQ/REP only: the replier is the mtserver seed's server, a ROUTER
+            relayed by a proxy to a DEALER in front of REP workers over inproc (not
+            a row of issue #7's matrix).
     """
 
     name: str
@@ -77,6 +81,7 @@ class Workload:
     max_n: int = 2_000_000
     poller: bool = False
     poll_fd: bool = False
+    proxy: bool = False
 
     @property
     def kind(self) -> str:
@@ -90,6 +95,8 @@ class Workload:
         text = f"{pattern[self.pattern]} {_size_text(self.size)}"
         if self.poller:
             text += " poller+fd" if self.poll_fd else " poller"
+        if self.proxy:
+            text += " via proxy"
         return f"{text} x{self.subscribers}" if self.subscribers else text
 
 
@@ -126,6 +133,9 @@ WORKLOADS: tuple[Workload, ...] = (
         poller=True,
         poll_fd=True,
     ),
+    Workload(
+        "reqrep-16-proxy", "reqrep", 16, calibration_n=300, min_n=200, max_n=200_000, proxy=True
+    ),
 )
 WORKLOADS_BY_NAME = {w.name: w for w in WORKLOADS}
 
@@ -159,11 +169,11 @@ class Impl:
 
     def runs(self, workload: Workload, transport: str) -> bool:
         """Whether it has a cell for ``workload`` over ``transport`` (a floor has no
-        poller to wait in)."""
+        poller to wait in and no proxy)."""
         return (
             (not self.patterns or workload.pattern in self.patterns)
             and (not self.transports or transport in self.transports)
-            and not (workload.poller and self.library == "none")
+            and not ((workload.poller or workload.proxy) and self.library == "none")
         )
 
 
@@ -222,6 +232,7 @@ class Job:
         timeout: seconds the whole measurement may take.
         poller: receivers wait in a ``Poller`` before each recv.
         poll_fd: that Poller watches an idle pipe too.
+        proxy: the replier is a proxy in front of REP workers.
     """
 
     pattern: str
@@ -232,6 +243,7 @@ class Job:
     timeout: float = 60.0
     poller: bool = False
     poll_fd: bool = False
+    proxy: bool = False
 
 
 class Control(Protocol):
@@ -363,10 +375,157 @@ def _close_idle(idle: tuple[int, int]) -> None:
             os.close(fd)
 
 
+#: REP workers behind the proxy workloads' queue: the seed has five, but one request is
+#: in flight at a time, so two already make the DEALER alternate between workers
+_PROXY_WORKERS = 2
+_workers_serial = itertools.count()
+
+
+def _workers_endpoint() -> str:
+    """Where a proxy workload's workers connect: unique in this process (the roles of
+    an inproc job share it)."""
+    return f"inproc://purezmq-bench-workers-{os.getpid()}-{next(_workers_serial)}"
+
+
+def _rep_worker(
+    zmq: Any, ctx: Any, url: str, connected: threading.Barrier, errors: list[BaseException]
+) -> None:
+    """A REP worker thread of the proxy workloads: echo each request until the
+    context is terminated."""
+    sock = ctx.socket(zmq.REP)
+    try:
+        sock.connect(url)
+        connected.wait()
+        recv, send = sock.recv, sock.send
+        while True:
+            send(recv())
+    except zmq.ContextTerminated:
+        pass  # the replier is stopping
+    except BaseException as e:
+        connected.abort()
+        errors.append(e)
+    finally:
+        sock.close(linger=0)
+
+
+def _relay(zmq: Any, front: Any, back: Any, errors: list[BaseException]) -> None:
+    """The proxy thread: ``zmq.proxy`` until the workers' context is terminated; it
+    closes both sockets."""
+    try:
+        zmq.proxy(front, back)
+    except zmq.ContextTerminated:
+        pass
+    except BaseException as e:
+        errors.append(e)
+    finally:
+        front.close(linger=0)
+        back.close(linger=0)
+
+
+def _proxied_replier(zmq: Any, ctx: Any, ctl: Control, endpoint: str, deadline: float) -> None:
+    """The replier of the proxy workloads, blocking: the mtserver seed's server.
+
+    A ROUTER bound to ``endpoint`` and a DEALER bound over inproc are joined by
+    ``zmq.proxy`` in a thread; REP workers, a thread each, connect to the DEALER. The
+    DEALER and the workers have a context of their own (the ROUTER is in ``ctx``, which
+    an inproc requester shares): terminating it once the requester is done, as the seed
+    stops, wakes the workers and the proxy with ContextTerminated, and each closes its
+    sockets in its own thread.
+    """
+    wctx = zmq.Context()
+    threads: list[threading.Thread] = []
+    errors: list[BaseException] = []
+    owned: list[Any] = []  # the sockets to close here: all, until the proxy thread has them
+
+    def start(target: Callable[..., None], *args: Any) -> None:
+        thread = threading.Thread(target=target, args=(zmq, *args, errors), daemon=True)
+        thread.start()
+        threads.append(thread)
+
+    try:
+        url = _workers_endpoint()
+        back = wctx.socket(zmq.DEALER)
+        owned.append(back)
+        back.bind(url)
+        connected = threading.Barrier(_PROXY_WORKERS + 1)
+        for _ in range(_PROXY_WORKERS):
+            start(_rep_worker, wctx, url, connected)
+        connected.wait(max(0.0, deadline - time.monotonic()))  # requests reach every worker
+        front = _bound(zmq, ctx, zmq.ROUTER, endpoint, ctl)
+        owned.append(front)
+        start(_relay, front, back)
+        owned.clear()
+        while not ctl.stopped() and not errors:
+            _expired(deadline, "waiting for the measuring side to finish")
+            time.sleep(_STOP_POLL)
+    finally:
+        for sock in owned:
+            sock.close(linger=0)
+        wctx.term()
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+    if any(thread.is_alive() for thread in threads):
+        raise TimeoutError("a worker or the proxy did not stop")
+    if errors:
+        raise errors[0]
+
+
+async def _forward(src: Any, dst: Any) -> None:
+    """One direction of the asyncio proxy: each whole message from ``src`` to ``dst``."""
+    while True:
+        await dst.send_multipart(await src.recv_multipart())
+
+
+async def _arep_worker(sock: Any) -> None:
+    """A REP worker task of the proxy workloads: echo each request until cancelled."""
+    while True:
+        await sock.send(await sock.recv())
+
+
+async def _aproxied_replier(
+    zmq: Any, ctx: Any, ctl: Control, endpoint: str, deadline: float
+) -> None:
+    """:func:`_proxied_replier` with the asyncio API, as the seed's asyncio form is
+    built: the workers are tasks, and so is the proxy (neither asyncio API has a proxy
+    function), a task per direction forwarding whole messages; all are stopped by
+    cancelling them."""
+    socks: list[Any] = []
+    tasks: list[asyncio.Task[None]] = []
+    try:
+        url = _workers_endpoint()
+        back = ctx.socket(zmq.DEALER)
+        socks.append(back)
+        back.bind(url)
+        for _ in range(_PROXY_WORKERS):
+            rep = ctx.socket(zmq.REP)
+            socks.append(rep)
+            rep.connect(url)
+            tasks.append(asyncio.ensure_future(_arep_worker(rep)))
+        front = _bound(zmq, ctx, zmq.ROUTER, endpoint, ctl)
+        socks.append(front)
+        tasks.append(asyncio.ensure_future(_forward(front, back)))
+        tasks.append(asyncio.ensure_future(_forward(back, front)))
+        while not ctl.stopped():
+            for task in tasks:
+                if task.done():
+                    task.result()  # a task that ended has failed: raise its error
+            _expired(deadline, "waiting for the measuring side to finish")
+            await asyncio.sleep(_STOP_POLL)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for sock in socks:
+            sock.close(linger=0)
+
+
 def _blocking_role(
     role: str, zmq: Any, ctx: Any, ctl: Control, endpoint: str, job: Job, deadline: float
 ) -> Payload | None:
     """Run one role with the blocking API; close its socket whatever happens."""
+    if role == "rep" and job.proxy:
+        _proxied_replier(zmq, ctx, ctl, endpoint, deadline)
+        return None
     msg = b"x" * job.size
     sock = _role_socket(role, zmq, ctx, ctl, endpoint)
     idle = os.pipe() if job.poll_fd else (-1, -1)
@@ -427,6 +586,9 @@ async def _async_role(
     role: str, zmq: Any, ctx: Any, ctl: Control, endpoint: str, job: Job, deadline: float
 ) -> Payload | None:
     """:func:`_blocking_role` with the asyncio API (both ends use it)."""
+    if role == "rep" and job.proxy:
+        await _aproxied_replier(zmq, ctx, ctl, endpoint, deadline)
+        return None
     msg = b"x" * job.size
     sock = _role_socket(role, zmq, ctx, ctl, endpoint)
     idle = os.pipe() if job.poll_fd else (-1, -1)
