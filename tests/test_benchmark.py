@@ -330,13 +330,17 @@ def test_every_implementation_has_a_colour_of_its_own() -> None:
     assert len(set(COLOURS.values())) == len(names)
 
 
-def test_plot_labels_a_workload_on_two_lines() -> None:
-    """Side by side, "PUSH/PULL 256 B" and its neighbours' labels overlapped."""
+def test_plot_labels_a_workload_on_lines_of_its_own() -> None:
+    """Side by side, "PUSH/PULL 256 B" and its neighbours' labels overlapped; so did
+    "REQ/REP 16 B poller+fd" and "REQ/REP 16 B via proxy" on two lines."""
     from purezmq.benchmark.plot import _tick
 
     assert _tick("PUSH/PULL 256 B") == "PUSH/PULL\n256 B"
-    assert _tick("PUB/SUB 256 B x4") == "PUB/SUB\n256 B x4"
-    assert _tick("STREAM") == "STREAM"
+    assert _tick("PUB/SUB 256 B x4") == "PUB/SUB\n256 B\nx4"
+    assert _tick("REQ/REP 16 B via proxy") == "REQ/REP\n16 B\nvia proxy"
+    assert _tick("STREAM") == "STREAM" and _tick("PAIR 1") == "PAIR\n1"
+    for w in wl.WORKLOADS:  # every label of the matrix: no line longer than 10 characters
+        assert max(map(len, _tick(w.label).split("\n"))) <= 10, w.label
 
 
 def test_plot_writes_a_png(tmp_path: Path) -> None:

@@ -69,9 +69,14 @@ def _bars(ax: Any, cells: Sequence[Cell], value: str, impls: Sequence[str], log:
 
 
 def _tick(label: str) -> str:
-    """A workload's label on two lines ("PUSH/PULL" over "16 B"): side by side, the
+    """A workload's label on lines of its own: the pattern, the size, and whatever
+    else the label says ("REQ/REP" over "16 B" over "via proxy"). Side by side, the
     labels of neighbouring groups overlapped."""
-    return label.replace(" ", "\n", 1)
+    pattern, _, rest = label.partition(" ")
+    if not rest:
+        return pattern
+    parts = rest.split(" ", 2)
+    return "\n".join([pattern, " ".join(parts[:2]), *parts[2:]])
 
 
 def _ticker() -> Any:
@@ -102,7 +107,7 @@ def plot(
     cells = [c for c in cells if c.transport == transport]
     impls = list(dict.fromkeys(c.impl for c in cells))
     fig = plt.figure(figsize=(13, 8.5), layout="constrained")
-    grid = fig.add_gridspec(2, 3, width_ratios=[5, 2, 2])
+    grid = fig.add_gridspec(2, 3, width_ratios=[5, 1.6, 3.4])
     panels = (
         ("pushpull", "msg_s", "PUSH/PULL: messages/s\n(higher is better)"),
         ("pubsub", "msg_s", "PUB/SUB 256 B: messages/s\nat the slowest subscriber"),
@@ -179,5 +184,6 @@ def _ratio_bars(
         fontsize=10,
     )
     ax.grid(axis="y", which="both", alpha=0.3)
-    # below the axes: inside, it covered the REQ/REP bars at the right
-    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=4)
+    # below the axes and their labels of up to three lines: inside, it covered the
+    # REQ/REP bars at the right
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=4)
