@@ -105,3 +105,11 @@ def test_poll_waiter_watches_exactly_the_descriptors_of_each_wait() -> None:
         for s in (a, a_peer, b, b_peer):
             s.close()
         w.close()
+
+
+def test_a_poll_waiter_whose_init_was_interrupted_closes_quietly() -> None:
+    """A SIGINT can land in ``__init__`` before the descriptors exist; ``__del__`` then
+    ran ``close()``, which raised AttributeError ("Exception ignored in ...")."""
+    w = PollWaiter.__new__(PollWaiter)  # as left by an __init__ interrupted at once
+    w.close()
+    w.close()  # and twice, as __del__ does after an explicit close

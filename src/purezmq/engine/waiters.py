@@ -205,7 +205,8 @@ class PollWaiter:
 
     def close(self) -> None:
         """Close the descriptors (the thread ended)."""
-        fds = {self._r, self._w}
+        # getattr: an __init__ interrupted (a KeyboardInterrupt) before it made them
+        fds = {getattr(self, "_r", -1), getattr(self, "_w", -1)}
         self._r = self._w = -1
         for fd in fds:
             if fd >= 0:
