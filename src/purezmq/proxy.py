@@ -14,6 +14,17 @@ wake-up the proxy looks at every socket again (level-triggered, like libzmq's po
 so no event is lost. Unlike a plain poll it also sees ``ctx.term()`` and ``close()``,
 which wake every waiter of a socket.
 
+Hand-offs: a blocking send of another thread that delivers to one of the relayed
+sockets over inproc does not wake the proxy's thread; it steps that socket's direction
+itself once its send is done (:class:`~purezmq.engine.waiters.HandOffWaiter`,
+:meth:`Relay.relay_here`), under the relay's lock, which the proxy's thread holds except
+while it waits. A request through an inproc ROUTER/DEALER queue then reaches its worker
+from the requester's thread and the reply its requester from the worker's: two thread
+wake-ups fewer per round trip. The sender moves at most :data:`SENDER_BURST_SIZE`
+messages and wakes the proxy's thread for anything left; a stream of sends (messages
+closer together than ``HAND_OFF_GAP``) is left to the proxy's thread, which moves it in
+bursts; errors are the proxy thread's to raise, never the sender's.
+
 Back-pressure: like libzmq, a direction only reads from its source while its destination
 reports POLLOUT, so a full PUSH/DEALER side makes the proxy stop reading instead of
 dropping. Where libzmq would then block inside a send (a socket whose POLLOUT was
@@ -32,12 +43,13 @@ acknowledgement. STATISTICS counts every frame, as both versions do.
 from __future__ import annotations
 
 import struct
+import threading
 from collections import deque
 from typing import TYPE_CHECKING
 
 from purezmq.constants import Errno, SocketType
 from purezmq.engine.reading import wait_reading
-from purezmq.engine.waiters import poll_waiter
+from purezmq.engine.waiters import HANDING_OFF, HandOffWaiter, PollWaiter, poll_waiter
 from purezmq.error import ContextTerminated, ZMQError
 from purezmq.socket_base import SocketBase
 
@@ -49,6 +61,12 @@ __all__ = ["Relay", "RelayFlow", "device", "proxy", "proxy_steerable"]
 #: How many messages one direction moves before the other gets its turn
 #: (libzmq's ``proxy_burst_size``): keeps a busy direction from starving the other.
 PROXY_BURST_SIZE = 1000
+
+#: How many messages a direction moves when a sending thread does the relay's work
+#: (:meth:`Relay.relay_here`): what its own send delivered and a little more, not a
+#: backlog; the relay's thread is woken for the rest.
+SENDER_BURST_SIZE = 16
+
 
 #: Control commands of ``zmq_proxy_steerable`` (zmq_proxy_steerable(3)).
 CMD_PAUSE = b"PAUSE"
@@ -104,6 +122,7 @@ class RelayFlow:
     __slots__ = (
         "capture_prefix",
         "dest",
+        "more",
         "pending",
         "recv_bytes",
         "recv_msgs",
@@ -133,6 +152,8 @@ class RelayFlow:
         #: the sends of the current message still to do: (socket core, frames, frame
         #: count and bytes to add to the sent counters: 0 for the capture copy)
         self.pending: deque[tuple[SocketCore, list[bytes], int, int]] = deque()
+        #: the last step stopped at its burst size: the source may hold more
+        self.more = False
 
     def _recv(self) -> list[bytes] | None:
         sock = self.source
@@ -156,9 +177,11 @@ class RelayFlow:
             self.sent_bytes += nbytes
         return True
 
-    def step(self, capture: SocketCore | None, active: bool) -> bool:
-        """Move up to one burst of messages; True if anything moved."""
+    def step(self, capture: SocketCore | None, active: bool, burst: int = PROXY_BURST_SIZE) -> bool:
+        """Move up to ``burst`` messages; True if anything moved (:attr:`more` tells
+        whether it stopped at ``burst``)."""
         moved = False
+        self.more = False
         if self.pending:
             if not self._flush():
                 return False
@@ -167,7 +190,7 @@ class RelayFlow:
             return moved
         dest_core = self.dest._core
         check_pollout = not self.same_socket
-        for _ in range(PROXY_BURST_SIZE):
+        for _ in range(burst):
             # back-pressure: read only what the destination can take now (libzmq waits
             # for POLLOUT on the other side first; a socket proxied to itself, like a
             # REP echo device, has no POLLOUT before it has read)
@@ -196,6 +219,8 @@ class RelayFlow:
             else:
                 self.pending.append((dest_core, msg, nmsgs, nbytes))
                 break
+        else:
+            self.more = True
         return moved
 
 
@@ -223,6 +248,10 @@ class Relay:
         self.control = control
         self.active = True
         self.terminated = False
+        #: held by the relay's thread except while it waits, and by a sending thread
+        #: doing the relay's work (relay_here): one of them steps the flows at a time
+        self._lock = threading.Lock()
+        self._running = False
         #: replies owed on the control socket, sent before the next command is read
         self._control_out: deque[list[bytes]] = deque()
         sockets: list[SocketBase] = []
@@ -312,6 +341,37 @@ class Relay:
         if is_rep:
             self._control_out.append([b""])
 
+    def relay_here(self, hand_off: HandOffWaiter) -> None:
+        """Step the flows reading ``hand_off.source`` in a sending thread, right after
+        a blocking send of its delivered there (:class:`HandOffWaiter`), unless the
+        relay's own thread is at work: then, or for anything left (a burst's rest, a
+        message waiting for room, an error), wake the relay's thread. Never raises.
+        """
+        waiter = hand_off.waiter
+        lock = self._lock
+        if not lock.acquire(False):
+            waiter.wake()  # the relay's thread is stepping: it must look again
+            return
+        try:
+            if not self._running:
+                return
+            capture = self.capture._core if self.capture is not None else None
+            active = self.active and not self.terminated
+            left = False
+            source = hand_off.source
+            for flow in self.flows:
+                if flow.source._core is source:
+                    flow.step(capture, active, SENDER_BURST_SIZE)
+                    left = left or flow.more or bool(flow.pending)
+            if left:
+                waiter.wake()
+        except Exception:
+            # a closed socket, a terminated context: the relay's thread meets it too,
+            # and raises it where it belongs, not into this thread's send
+            waiter.wake()
+        finally:
+            lock.release()
+
     def run(self) -> int:
         """Relay until TERMINATE (returns 0) or an error (raised).
 
@@ -322,18 +382,35 @@ class Relay:
         waiter = poll_waiter()
         cores = [s._core for s in self._sockets]
         # the sockets read from: the flows' sources and the control socket (the capture
-        # socket is only written to, and registers as any other waiter)
-        read = [f.source._core for f in self.flows]
+        # socket is only written to, and registers as any other waiter). A flow's source
+        # takes the hand-off waiter, so that a sending thread may step the flows itself.
+        sources = [f.source._core for f in self.flows]
+        read = list(sources)
         if self.control is not None:
             read.append(self.control._core)
         reading = [core for core in cores if any(core is r for r in read)]
-        for core in cores:
-            if any(core is r for r in reading):
-                core.add_reading_waiter(waiter)
-            else:
-                core.add_waiter(waiter)
-        capture_core = self.capture._core if self.capture is not None else None
+        registered: list[tuple[SocketCore, PollWaiter | HandOffWaiter]] = []
+        lock = self._lock
+        lock.acquire()
+        self._running = True
+        HANDING_OFF.append(self)
         try:
+            for core in cores:
+                if any(core is r for r in sources):
+                    # it wakes the proxy's own thread for what it does not hand off
+                    hand_off = HandOffWaiter(self, waiter, core)
+                    core.add_reading_waiter(hand_off)
+                    registered.append((core, hand_off))
+                    if self.control is not None and core is self.control._core:
+                        core.add_reading_waiter(waiter)
+                        registered.append((core, waiter))
+                elif any(core is r for r in reading):
+                    core.add_reading_waiter(waiter)
+                    registered.append((core, waiter))
+                else:
+                    core.add_waiter(waiter)
+                    registered.append((core, waiter))
+            capture_core = self.capture._core if self.capture is not None else None
             while True:
                 self._check_usable()
                 progressed = self._handle_control()
@@ -347,15 +424,22 @@ class Relay:
                     if flow.step(capture_core, self.active):
                         progressed = True
                 if not progressed:
-                    wait_reading(waiter, reading, None)
+                    lock.release()  # a sending thread may step the flows meanwhile
+                    try:
+                        wait_reading(waiter, reading, None)
+                    finally:
+                        lock.acquire()
         except ZMQError as e:
             if e.errno == Errno.ETERM and not isinstance(e, ContextTerminated):
                 raise ContextTerminated() from None
             raise
         finally:
-            for core in cores:
-                core.remove_waiter(waiter)
+            self._running = False
+            HANDING_OFF.remove(self)
+            for core, registered_waiter in registered:
+                core.remove_waiter(registered_waiter)
             waiter.busy = False
+            lock.release()
 
 
 def _relay(frontend: object, backend: object, capture: object, control: object) -> Relay:

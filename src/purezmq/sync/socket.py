@@ -20,7 +20,13 @@ from purezmq.constants import Errno, Flag
 from purezmq.constants import SocketOption as O
 from purezmq.engine.core import pipe_properties
 from purezmq.engine.reading import wait_reading
-from purezmq.engine.waiters import ThreadWaiter, poll_waiter
+from purezmq.engine.waiters import (
+    HAND_OFF_SCOPE,
+    HANDING_OFF,
+    ThreadWaiter,
+    poll_waiter,
+    send_handing_off,
+)
 from purezmq.error import Again, ZMQError
 from purezmq.message import Frame, MessageTracker
 from purezmq.routing.pipe import Pipe
@@ -97,6 +103,13 @@ class Socket(SocketBase):
         finally:
             core.remove_waiter(waiter)
 
+    def _send_msg(self, msg: list[bytes], flags: int) -> None:
+        # a whole message; a proxy of this process may then do its relaying here
+        if HANDING_OFF and HAND_OFF_SCOPE.wanted:
+            send_handing_off(self._wait_send, msg, flags)
+        else:
+            self._wait_send(msg, flags)
+
     def send(
         self,
         data: Any,
@@ -117,7 +130,9 @@ class Socket(SocketBase):
         if type(data) is bytes and copy and not flags and not self._tx:
             # the per-message fast path: a whole one-frame message, taken at once
             msg = [data]
-            if not self._core.try_send(msg):
+            if HANDING_OFF and HAND_OFF_SCOPE.wanted:  # a proxy may relay in this thread
+                send_handing_off(self._wait_send, msg, 0)
+            elif not self._core.try_send(msg):
                 self._wait_send(msg, 0, tried=True)
             return None
         if copy and type(data) is bytes:
@@ -137,7 +152,7 @@ class Socket(SocketBase):
         else:
             msg = [frame]
         try:
-            self._wait_send(msg, flags)
+            self._send_msg(msg, flags)
         except ZMQError as e:
             if e.errno == Errno.EAGAIN and len(msg) > 1:
                 # keep the earlier frames so a retry of the last one completes the message
@@ -159,7 +174,7 @@ class Socket(SocketBase):
             As :meth:`send` for the last part.
         """
         parts, tracker = self._outgoing_parts(msg_parts, copy, track)
-        self._wait_send(parts, flags & ~_SNDMORE)
+        self._send_msg(parts, flags & ~_SNDMORE)
         return tracker
 
     def send_string(
