@@ -265,8 +265,13 @@ def test_a_paused_proxy_relays_nothing_in_the_senders_thread(ctx: zmq.Context) -
 
 
 # ---------------------------------------------------------------- the relay's side
+#: the flow fixture: the relay, its hand-off, its thread's waiter, the PUSH feeding its
+#: source, the PULL after its destination, the destination
+Flow = tuple[Relay, HandOffWaiter, _Counting, Any, Any, Any]
+
+
 @pytest.fixture
-def flow(ctx: zmq.Context) -> Iterator[tuple[Relay, HandOffWaiter, _Counting, Any, Any, Any]]:
+def flow(ctx: zmq.Context) -> Iterator[Flow]:
     """A relay from an inproc PULL to a PUSH, not running in any thread: its
     ``relay_here`` is called by the test, with a counting waiter for its thread."""
     src, dst = _socket(ctx, zmq.PULL), _socket(ctx, zmq.PUSH)
@@ -294,7 +299,7 @@ def _drain(sink: Any) -> list[bytes]:
 
 
 def test_relay_here_moves_a_sender_burst_and_leaves_the_rest_to_the_relays_thread(
-    flow: tuple[Relay, HandOffWaiter, _Counting, Any, Any, Any],
+    flow: Flow,
 ) -> None:
     relay, hand_off, woken, push, sink, _ = flow
     n = SENDER_BURST_SIZE + 4
@@ -309,7 +314,7 @@ def test_relay_here_moves_a_sender_burst_and_leaves_the_rest_to_the_relays_threa
 
 
 def test_relay_here_leaves_everything_while_the_relays_thread_steps(
-    flow: tuple[Relay, HandOffWaiter, _Counting, Any, Any, Any],
+    flow: Flow,
 ) -> None:
     relay, hand_off, woken, push, sink, _ = flow
     push.send(b"x")
@@ -322,7 +327,7 @@ def test_relay_here_leaves_everything_while_the_relays_thread_steps(
 
 
 def test_relay_here_never_raises_into_the_sender(
-    flow: tuple[Relay, HandOffWaiter, _Counting, Any, Any, Any],
+    flow: Flow,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     relay, hand_off, woken, push, _, dst = flow
@@ -337,7 +342,7 @@ def test_relay_here_never_raises_into_the_sender(
 
 
 def test_relay_here_leaves_a_message_for_a_closed_destination_where_it_is(
-    flow: tuple[Relay, HandOffWaiter, _Counting, Any, Any, Any],
+    flow: Flow,
 ) -> None:
     relay, hand_off, woken, push, _, dst = flow
     push.send(b"x")
