@@ -385,10 +385,8 @@ class Relay:
         # socket is only written to, and registers as any other waiter). A flow's source
         # takes the hand-off waiter, so that a sending thread may step the flows itself.
         sources = [f.source._core for f in self.flows]
-        read = list(sources)
-        if self.control is not None:
-            read.append(self.control._core)
-        reading = [core for core in cores if any(core is r for r in read)]
+        control = self.control._core if self.control is not None else None
+        reading = [c for c in cores if c is control or any(c is s for s in sources)]
         registered: list[tuple[SocketCore, PollWaiter | HandOffWaiter]] = []
         lock = self._lock
         lock.acquire()
@@ -396,18 +394,16 @@ class Relay:
         HANDING_OFF.append(self)
         try:
             for core in cores:
-                if any(core is r for r in sources):
+                source = any(core is s for s in sources)
+                if source:
                     # it wakes the proxy's own thread for what it does not hand off
                     hand_off = HandOffWaiter(self, waiter, core)
                     core.add_reading_waiter(hand_off)
                     registered.append((core, hand_off))
-                    if self.control is not None and core is self.control._core:
-                        core.add_reading_waiter(waiter)
-                        registered.append((core, waiter))
-                elif any(core is r for r in reading):
+                if core is control:
                     core.add_reading_waiter(waiter)
                     registered.append((core, waiter))
-                else:
+                elif not source:
                     core.add_waiter(waiter)
                     registered.append((core, waiter))
             capture_core = self.capture._core if self.capture is not None else None
