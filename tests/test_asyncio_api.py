@@ -196,3 +196,41 @@ async def test_poller(actx: azmq.Context) -> None:
 async def test_runs_on_the_callers_loop(actx: azmq.Context) -> None:
     s = actx.socket(purezmq.PULL)
     assert s._core.io.loop is asyncio.get_running_loop()
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("ep", ["inproc://rw", "tcp://127.0.0.1:*"])
+async def test_req_rep_recv_that_waits_straight_away_keeps_every_outcome(
+    actx: azmq.Context, ep: str
+) -> None:
+    # REQ and REP receives with nothing queued wait without a first attempt
+    # (Routing.recv_would_wait): errors, NOBLOCK, RCVTIMEO and a late message as before
+    rep, req = actx.socket(purezmq.REP), actx.socket(purezmq.REQ)
+    rep.bind(ep)
+    req.connect(rep.last_endpoint.decode() if ep.startswith("tcp") else ep)
+    with pytest.raises(purezmq.ZMQError) as e:
+        await req.recv()
+    assert e.value.errno == purezmq.EFSM
+    waiting = rep.recv()
+    assert not waiting.done()
+    await req.send(b"q")
+    assert await asyncio.wait_for(waiting, 5) == b"q"
+    with pytest.raises(purezmq.ZMQError) as e:
+        await rep.recv()
+    assert e.value.errno == purezmq.EFSM
+    with pytest.raises(purezmq.Again):
+        await req.recv(purezmq.NOBLOCK)
+    req.rcvtimeo = 50
+    with pytest.raises(purezmq.Again):
+        await req.recv()
+    req.rcvtimeo = -1
+    await rep.send(b"a")
+    assert await asyncio.wait_for(req.recv(), 5) == b"a"
+    late = req.recv()  # EFSM: a REQ's recv after its reply, with nothing queued
+    with pytest.raises(purezmq.ZMQError) as e:
+        await late
+    assert e.value.errno == purezmq.EFSM
+    req.close(linger=0)
+    with pytest.raises(purezmq.ZMQError) as e:
+        await req.recv()
+    assert e.value.errno == purezmq.ENOTSOCK

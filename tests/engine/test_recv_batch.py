@@ -177,3 +177,18 @@ def test_reading_resumes_at_half_of_rcvhwm_not_at_the_first_free_slot(
     pipe.in_q.popleft()
     engine._on_pipe_read()
     assert len(pipe.in_q) == 5 and engine._resume_pending
+
+
+def test_the_core_says_wait_only_for_a_usable_socket_with_nothing_cached(
+    ctx: purezmq.Context,
+) -> None:
+    pull, _push = _queued_pull(ctx, 3)
+    core = pull._core
+    assert not core.recv_would_wait()  # three messages queued
+    assert pull.recv() == b"0"
+    assert core.rx_cache and not core.recv_would_wait()  # two in the batch
+    pull.recv()
+    pull.recv()
+    assert core.recv_would_wait()
+    pull.close()
+    assert not core.recv_would_wait()  # recv must raise ENOTSOCK now

@@ -45,6 +45,7 @@ _NOTHING: Any = object()
 _NOBLOCK = int(Flag.NOBLOCK)
 _SNDMORE = int(Flag.SNDMORE)
 _RCVTIMEO = int(O.RCVTIMEO)
+_Future = asyncio.Future
 
 
 def _done(loop: asyncio.AbstractEventLoop, result: Any) -> asyncio.Future[Any]:
@@ -170,7 +171,7 @@ class _Wake:
         fut = self._fut
         fut._pz_waiter = None
         self._pending.discard(fut)
-        self._core.remove_waiter(self)
+        self._core.waiters.discard(self)  # SocketCore.remove_waiter, inlined: per message
         timer = self.timer
         if timer is not None:
             timer.cancel()
@@ -297,7 +298,8 @@ class Socket(SocketBase):
         if flags & _NOBLOCK:
             fut.set_exception(Again())
             return fut
-        timeout_ms = core.opt(timeout_opt)
+        # core.opt(), inlined: RCVTIMEO and SNDTIMEO default to -1
+        timeout_ms = core.options.get(timeout_opt, -1)
         pending = self._pending
         waiter = _Wake(loop, fut, attempt, queue, core, pending)
         queue.append(waiter)
@@ -323,7 +325,7 @@ class Socket(SocketBase):
         if not self._send_futures:
             # the per-message fast path: room in a pipe, nobody waits before us
             loop = asyncio.get_running_loop()
-            fut = loop.create_future()
+            fut: asyncio.Future[Any] = _Future(loop=loop)  # not loop.create_future(): a call less
             seen = core.notified
             try:
                 sent = core.try_send(parts)
@@ -438,7 +440,7 @@ class Socket(SocketBase):
         value = parts if copy else frames_of(parts, props)
         return value, lambda: self._restore(parts, props)
 
-    def _take_frame(self, copy: bool, convert: Callable[[Any], Any] | None = None) -> Any:
+    def _take_frame(self, copy: bool = True, convert: Callable[[Any], Any] | None = None) -> Any:
         rx = self._rx
         if not rx:
             msg, pipe = self._core.try_recv_pipe()
@@ -470,6 +472,12 @@ class Socket(SocketBase):
             loop = asyncio.get_running_loop()
             core = self._core
             seen = core.notified
+            # the bound method itself when it can be (one call less per wait than a lambda)
+            attempt = self._take_frame if copy else partial(self._take_frame, False)
+            if core.recv_would_wait():
+                # nothing queued (a reply not back yet): straight to waiting, without an
+                # attempt sure to fail; a message arriving since `seen` makes _future try
+                return self._future(attempt, flags, O.RCVTIMEO, seen=seen, loop=loop)  # type: ignore[no-any-return]
             try:
                 msg, pipe = core.try_recv_pipe()
             except Exception as exc:
@@ -489,10 +497,9 @@ class Socket(SocketBase):
                     fut._pz_undo = partial(self._restore_from, msg, pipe)
                 fut.set_result(frame)
                 return fut
-            return self._future(  # type: ignore[no-any-return]
-                lambda: self._take_frame(copy), flags, O.RCVTIMEO, seen=seen, loop=loop
-            )
-        return self._future(lambda: self._take_frame(copy), flags, O.RCVTIMEO)  # type: ignore[no-any-return]
+            return self._future(attempt, flags, O.RCVTIMEO, seen=seen, loop=loop)  # type: ignore[no-any-return]
+        attempt = self._take_frame if copy else partial(self._take_frame, False)
+        return self._future(attempt, flags, O.RCVTIMEO)  # type: ignore[no-any-return]
 
     def _restore_from(self, frames: list[bytes], pipe: Any) -> None:
         self._restore(frames, pipe_properties(pipe))

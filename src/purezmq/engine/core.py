@@ -27,7 +27,7 @@ from purezmq.engine.security import (
 from purezmq.error import ContextTerminated, ZMQError
 from purezmq.options import OPTIONS
 from purezmq.routing import make_routing
-from purezmq.routing.base import GENERIC_OPTIONS, PATTERN_OPTIONS
+from purezmq.routing.base import GENERIC_OPTIONS, PATTERN_OPTIONS, Routing
 from purezmq.routing.pipe import PeerInfo, Pipe
 
 if TYPE_CHECKING:
@@ -96,6 +96,13 @@ class SocketCore:
         # held, and an inproc pipe's close hook comes back into this core
         self.lock = threading.RLock()
         self.routing = make_routing(socket_type)
+        #: the pattern's recv_batch, or None where it has none (REQ, REP, ROUTER...):
+        #: try_recv_pipe then skips a call that always answers None
+        self._recv_batch: Callable[[int], Any] | None = (
+            self.routing.recv_batch
+            if type(self.routing).recv_batch is not Routing.recv_batch
+            else None
+        )
         self.options: dict[int, Any] = {}
         self.waiters: set[Waiter] = set()
         #: bumped by every notify: an attempt made while it read n found nothing, and
@@ -413,7 +420,8 @@ class SocketCore:
             if cache:
                 return cache.popleft()
             routing = self.routing
-            batch = routing.recv_batch(RX_BATCH)
+            recv_batch = self._recv_batch
+            batch = recv_batch(RX_BATCH) if recv_batch is not None else None
             got: tuple[list[bytes] | None, Pipe | None]
             if batch is not None:
                 msgs, pipe = batch
@@ -426,6 +434,17 @@ class SocketCore:
             return got
         finally:
             lock.release()
+
+    def recv_would_wait(self) -> bool:
+        """True only if :meth:`try_recv_pipe` would now find nothing and raise nothing
+        (``Routing.recv_would_wait``; without the lock, so only a hint for a caller
+        that then waits and re-checks ``notified``, as the asyncio recv does)."""
+        return (
+            not self.rx_cache
+            and self.live == _FORK_GENERATION[0]
+            and not self.pending_detach
+            and self.routing.recv_would_wait()
+        )
 
     def try_recv_with_properties(self) -> tuple[list[bytes] | None, dict[str, bytes]]:
         """Like :meth:`try_recv`, plus the metadata of the connection it came from."""

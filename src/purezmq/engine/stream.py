@@ -126,6 +126,14 @@ def _in_callback(
     return callback
 
 
+def _loop_clock(loop: asyncio.AbstractEventLoop) -> Callable[[], float]:
+    """``loop.time`` or, where it is asyncio's own (``time.monotonic()`` in a Python
+    method), ``time.monotonic`` itself: the clock read on every read, one call less."""
+    if getattr(type(loop), "time", None) is asyncio.BaseEventLoop.time:
+        return time.monotonic
+    return loop.time
+
+
 class StreamEngine(asyncio.BufferedProtocol):
     """One ZMTP connection over a stream transport."""
 
@@ -133,6 +141,7 @@ class StreamEngine(asyncio.BufferedProtocol):
         self.core = core
         self.owner = owner
         self.loop = core.io.loop
+        self._clock = _loop_clock(self.loop)
         self.transport: asyncio.Transport | None = None
         self.conn: ZMTPConnection | None = None
         self.pipe: Pipe | None = None
@@ -232,7 +241,7 @@ class StreamEngine(asyncio.BufferedProtocol):
             return
         if self._body_read:
             msgs: list[list[bytes]] = []
-            conn.receive_body(nbytes, self.loop.time(), msgs)
+            conn.receive_body(nbytes, self._clock(), msgs)
             if msgs:
                 self._deliver(msgs)
             self._arm_timer()
@@ -240,7 +249,7 @@ class StreamEngine(asyncio.BufferedProtocol):
         # the core never keeps the view, so the read buffer is handed over without a copy
         view = self._view
         msgs = []
-        events = conn.receive_into(view[:nbytes], self.loop.time(), msgs)
+        events = conn.receive_into(view[:nbytes], self._clock(), msgs)
         if nbytes == len(view) and nbytes < READ_CHUNK:
             self._view = memoryview(bytearray(READ_CHUNK))
         if events:
@@ -253,8 +262,11 @@ class StreamEngine(asyncio.BufferedProtocol):
             self._handle(events)  # a handshake completes before its first message
         if msgs:
             self._deliver(msgs)
-        self._write_out()
-        self._arm_timer()
+        # what _write_out and _arm_timer check first, here: most reads need neither
+        if self._leftover or conn.has_output:
+            self._write_out()
+        if self._timer_at is not None or conn.next_deadline() is not None:
+            self._arm_timer()
 
     @_in_callback
     def _handle_for_caller(self, events: list[Any], msgs: list[list[bytes]]) -> None:

@@ -132,6 +132,14 @@ class Routing:
         then serves them without taking its lock per message."""
         return None
 
+    def recv_would_wait(self) -> bool:
+        """True only if :meth:`recv` would now return None and raise nothing: a hint,
+        read without the socket lock by a caller about to wait anyway (the asyncio
+        recv), so that it skips an attempt sure to fail. False is always correct; a
+        message arriving meanwhile notifies, which the caller checks after registering.
+        """
+        return False
+
     def can_send(self) -> bool:
         """POLLOUT: would :meth:`send` accept a message now."""
         return False

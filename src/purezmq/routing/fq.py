@@ -129,3 +129,6 @@ class FairQueued:
 
     def can_recv(self) -> bool:
         return self._fq.has_in()
+
+    def recv_would_wait(self) -> bool:
+        return not self._fq.has_in()

@@ -141,6 +141,11 @@ class Req(Routing):
             self._reply = self._fetch()
         return self._reply is not None
 
+    def recv_would_wait(self) -> bool:
+        if not self._receiving_reply or self._reply is not None:
+            return False  # recv raises EFSM, or has a reply read ahead
+        return not self._fq.has_in()
+
 
 class Rep(Routing):
     """REP socket.
@@ -227,3 +232,8 @@ class Rep(Routing):
         if self._request is None:
             self._request = self._fetch()
         return self._request is not None
+
+    def recv_would_wait(self) -> bool:
+        if self._sending_reply or self._request is not None:
+            return False  # recv raises EFSM, or has a request read ahead
+        return not self._fq.has_in()

@@ -449,7 +449,8 @@ class ZMTPConnection:
         """
         if self._phase is _TRAFFIC and not self._wrap and data:
             self._now = now
-            self._timers.data_received()
+            timers = self._timers
+            timers.timeout = timers.ttl = None  # timers.data_received(), inlined: per read
             events: list[Event] = []
             self._sink_events = events
             try:
@@ -692,7 +693,10 @@ class ZMTPConnection:
         """When :meth:`handle_timer` must next be called, or None."""
         if self._phase is _CLOSED:
             return None
-        return self._timers.next_deadline()
+        t = self._timers
+        if t.handshake is None and t.ping is None and t.timeout is None and t.ttl is None:
+            return None  # the common case (no heartbeats), checked per read without a call
+        return t.next_deadline()
 
     def handle_timer(self, now: float) -> list[Event]:
         """Run the timers due at ``now``: handshake timeout, heartbeat timeout, the peer's
