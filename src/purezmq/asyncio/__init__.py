@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 from purezmq.constants import Errno, Flag
 from purezmq.constants import SocketOption as O
 from purezmq.context_base import ContextBase
+from purezmq.engine.context import _FORK_GENERATION
 from purezmq.engine.core import SocketCore, pipe_properties
 from purezmq.engine.ioloop import IOLoop
 from purezmq.engine.waiters import FutureWaiter
@@ -162,7 +163,8 @@ class _Wake:
             self.done()
             return
         if got is not _NOTHING:
-            fut._pz_finish(got)
+            fut._pz_undo = got[1]  # fut._pz_finish(got), inlined: once per wait
+            fut.set_result(got[0])
             self.done()
 
     def done(self) -> None:
@@ -327,11 +329,18 @@ class Socket(SocketBase):
             loop = asyncio.get_running_loop()
             fut: asyncio.Future[Any] = _Future(loop=loop)  # not loop.create_future(): a call less
             seen = core.notified
+            # SocketCore.try_send, written out: one call less per message
+            lock = core.lock
+            lock.acquire()
             try:
-                sent = core.try_send(parts)
+                if core.live != _FORK_GENERATION[0]:
+                    core.raise_unusable()
+                sent = core.routing.send(parts)
             except Exception as exc:
                 fut.set_exception(exc)
                 return fut
+            finally:
+                lock.release()
             if sent:
                 fut.set_result(result)
                 return fut

@@ -355,7 +355,9 @@ class SocketCore:
         if self.ctx.forked:
             raise ForkedError()
 
-    def _raise_unusable(self) -> None:
+    def raise_unusable(self) -> None:
+        """Raise what a call on a socket that is not ``live`` gets: ENOTSOCK when
+        closed, ForkedError in a forked child, else ETERM (its context ended)."""
         if self.closed:
             raise ZMQError(Errno.ENOTSOCK, "Socket operation on non-socket")
         if self.ctx.forked:
@@ -381,7 +383,7 @@ class SocketCore:
         lock.acquire()
         try:
             if self.live != _FORK_GENERATION[0]:
-                self._raise_unusable()
+                self.raise_unusable()
             return self.routing.send(msg)
         finally:
             lock.release()
@@ -416,7 +418,7 @@ class SocketCore:
         lock.acquire()
         try:
             if self.live != _FORK_GENERATION[0]:
-                self._raise_unusable()
+                self.raise_unusable()
             if cache:
                 return cache.popleft()
             routing = self.routing
