@@ -152,6 +152,17 @@ def encode_message_into(frames: Sequence[BytesLike], buf: bytearray, pieces: lis
             buf += _SHORT_LAST[n]
             buf += body
             return
+    elif last == 1:
+        # The next most common: two short frames (a REQ/REP envelope and its body).
+        head, body = frames
+        n0 = len(head)
+        n = len(body)
+        if n0 <= MAX_SHORT_SIZE and n <= MAX_SHORT_SIZE:
+            buf += _SHORT_MORE[n0]
+            buf += head
+            buf += _SHORT_LAST[n]
+            buf += body
+            return
     for i, body in enumerate(frames):
         n = len(body)
         if n <= MAX_SHORT_SIZE:
@@ -499,19 +510,21 @@ class FrameDecoder:
             head = data
         # the first frame must be complete before anything is parsed: a frame arriving
         # in many reads is only appended to (or read into its body buffer), and no read
-        # is copied to bytes for nothing
-        header = self._first_header(head)
+        # is copied to bytes for nothing. A complete short first frame is seen here
+        # without a call (the loop below checks its size against the limit).
         end = len(head)
-        if header is None or header[1] + header[2] > end:
-            if header is not None and not header[0] & FLAG_COMMAND:
-                flags, size, start = header
-                if DIRECT_BODY_MIN <= size <= DIRECT_BODY_MAX:
-                    self._start_body(size, flags, memoryview(head)[start:])
-                    buf.clear()
-                    return
-            if head is not buf:
-                buf += data
-            return
+        if end < SHORT_HEADER_SIZE or head[0] & FLAG_LONG or head[1] + SHORT_HEADER_SIZE > end:
+            header = self._first_header(head)
+            if header is None or header[1] + header[2] > end:
+                if header is not None and not header[0] & FLAG_COMMAND:
+                    flags, size, start = header
+                    if DIRECT_BODY_MIN <= size <= DIRECT_BODY_MAX:
+                        self._start_body(size, flags, memoryview(head)[start:])
+                        buf.clear()
+                        return
+                if head is not buf:
+                    buf += data
+                return
         src = head if type(head) is bytes else bytes(head)  # cheapest to index and slice
         buf.clear()
         pos = 0
