@@ -286,6 +286,45 @@ def test_roundtrip_messages_any_chunking(msgs: list[list[bytes]], cuts: list[int
     assert [b for _, b in frames] == [f for m in msgs for f in m]
 
 
+# the engine's own call: make_message None (a loop just for one-short-frame messages)
+_stream_items = st.lists(
+    st.one_of(
+        st.lists(frame_bodies, min_size=1, max_size=3),  # a message
+        st.lists(st.binary(max_size=8), min_size=1, max_size=1),  # a one-frame message
+        st.binary(min_size=1, max_size=20).map(lambda b: ("cmd", b)),  # a command
+    ),
+    min_size=1,
+    max_size=30,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    items=_stream_items,
+    cuts=st.lists(st.integers(min_value=0, max_value=3000), max_size=6),
+    limit=st.sampled_from([-1, 255, 300]),
+)
+def test_engine_decoding_of_any_stream_any_chunking(
+    items: list[object], cuts: list[int], limit: int
+) -> None:
+    wire = b"".join(
+        encode_command_frame(i[1]) if isinstance(i, tuple) else encode_message(i)  # type: ignore[arg-type]
+        for i in items
+    )
+    expected = [i[1] if isinstance(i, tuple) else i for i in items]
+    dec = FrameDecoder(limit)
+    out: list[Item] = []
+
+    def on_command(body: bytes, sink: list[Item]) -> bool:
+        sink.append(body)
+        return True
+
+    for chunk in split_at(wire, cuts):
+        dec.read_messages(chunk, out, None, on_command)
+    assert out == expected
+    assert dec.buffered == 0 and not dec.in_message
+
+
 @settings(max_examples=150, deadline=None)
 @given(body=st.binary(max_size=600), flags=st.integers(min_value=0, max_value=255))
 def test_roundtrip_single_frame(body: bytes, flags: int) -> None:

@@ -531,6 +531,25 @@ class FrameDecoder:
         parts = self._parts
         unpack_size = _unpack_size
         append = out.append
+        if not parts and make_message is None:
+            # the common stream first: one frame per message, no MORE, no command, in
+            # a loop that does nothing else; anything else (a size over the limit, an
+            # incomplete frame) is left to the general loop below, from where this
+            # one stopped
+            while pos + SHORT_HEADER_SIZE <= end:
+                flags = src[pos]
+                if not flags:
+                    start = pos + SHORT_HEADER_SIZE
+                    stop = start + src[pos + 1]
+                elif flags == FLAG_LONG and pos + LONG_HEADER_SIZE <= end:
+                    start = pos + LONG_HEADER_SIZE
+                    stop = start + unpack_size(src, pos + 1)[0]
+                else:
+                    break
+                if stop > end or stop - start > limit:
+                    break
+                append([src[start:stop]])  # type: ignore[arg-type]
+                pos = stop
         while True:
             avail = end - pos
             if avail < SHORT_HEADER_SIZE:
