@@ -126,6 +126,7 @@ class RelayFlow:
         "pending",
         "recv_bytes",
         "recv_msgs",
+        "room_wanted",
         "same_socket",
         "sent_bytes",
         "sent_msgs",
@@ -154,6 +155,9 @@ class RelayFlow:
         self.pending: deque[tuple[SocketCore, list[bytes], int, int]] = deque()
         #: the last step stopped at its burst size: the source may hold more
         self.more = False
+        #: a step is under way or the last one stopped for want of room in ``dest``
+        #: (Relay.waits_for_room: an inproc peer making room there wakes the relay)
+        self.room_wanted = False
 
     def _recv(self) -> list[bytes] | None:
         sock = self.source
@@ -179,7 +183,10 @@ class RelayFlow:
 
     def step(self, capture: SocketCore | None, active: bool, burst: int = PROXY_BURST_SIZE) -> bool:
         """Move up to ``burst`` messages; True if anything moved (:attr:`more` tells
-        whether it stopped at ``burst``)."""
+        whether it stopped at ``burst``, :attr:`room_wanted` whether for want of room)."""
+        # set before anything is tried (room made while this step finds none is seen),
+        # cleared where it stops for another reason
+        self.room_wanted = True
         moved = False
         self.more = False
         if self.pending:
@@ -187,6 +194,7 @@ class RelayFlow:
                 return False
             moved = True
         if not active:
+            self.room_wanted = False
             return moved
         dest_core = self.dest._core
         check_pollout = not self.same_socket
@@ -198,6 +206,7 @@ class RelayFlow:
                 break
             msg = self._recv()
             if msg is None:
+                self.room_wanted = False  # the source is empty
                 break
             moved = True
             nmsgs = len(msg)
@@ -221,6 +230,7 @@ class RelayFlow:
                 break
         else:
             self.more = True
+            self.room_wanted = False
         return moved
 
 
@@ -340,6 +350,11 @@ class Relay:
         # included) so that its REQ peer can go on; other types get none
         if is_rep:
             self._control_out.append([b""])
+
+    def waits_for_room(self, source: object) -> bool:
+        """A flow sending to ``source`` is stepping or stopped for want of room there
+        (or its capture socket's: then it is woken by that socket's own waiter)."""
+        return any(flow.room_wanted and flow.dest._core is source for flow in self.flows)
 
     def relay_here(self, hand_off: HandOffWaiter) -> None:
         """Step the flows reading ``hand_off.source`` in a sending thread, right after

@@ -173,7 +173,9 @@ class _Wake:
         fut = self._fut
         fut._pz_waiter = None
         self._pending.discard(fut)
-        self._core.waiters.discard(self)  # SocketCore.remove_waiter, inlined: per message
+        core = self._core  # SocketCore.remove_waiter, inlined: once per wait
+        core.waiters.discard(self)
+        core.recv_waiters.discard(self)
         timer = self.timer
         if timer is not None:
             timer.cancel()
@@ -305,7 +307,9 @@ class Socket(SocketBase):
         pending = self._pending
         waiter = _Wake(loop, fut, attempt, queue, core, pending)
         queue.append(waiter)
-        core.waiters.add(waiter)
+        core.waiters.add(waiter)  # SocketCore.add_waiter, inlined
+        if timeout_opt == _RCVTIMEO:
+            core.recv_waiters.add(waiter)  # a recv: woken by messages, not by room
         pending.add(fut)
         fut._pz_waiter = waiter
         if timeout_ms >= 0:

@@ -105,6 +105,9 @@ class SocketCore:
         )
         self.options: dict[int, Any] = {}
         self.waiters: set[Waiter] = set()
+        #: those of :attr:`waiters` that wait for messages only (a recv's, a POLLIN
+        #: poll's): an inproc peer making room (:meth:`notify_room`) does not wake them
+        self.recv_waiters: set[Waiter] = set()
         #: bumped by every notify: an attempt made while it read n found nothing, and
         #: it still reads n, so nothing has changed since (a waiter registered after
         #: that attempt need not try again before it waits)
@@ -282,20 +285,29 @@ class SocketCore:
             return self.fd_signal.fileno()
 
     # ------------------------------------------------------------------ waking
-    def add_waiter(self, waiter: Waiter) -> None:
-        """Register ``waiter`` to be woken on every state change.
+    def add_waiter(self, waiter: Waiter, room: bool = True) -> None:
+        """Register ``waiter`` to be woken on every state change (``room=False``: but
+        not when a peer only made room, :meth:`notify_room`).
 
         A connection a blocked recv was reading itself goes back to the loop first: this
         waiter (a poller, a sender, another thread) is woken only by what the loop reads.
         The blocking recv registers its own waiter with :meth:`add_reading_waiter`.
         """
-        self.waiters.add(waiter)
+        self._register(waiter, room)
         if self.caller_reading:
             self.release_reading()
 
-    def add_reading_waiter(self, waiter: Waiter) -> None:
-        """Register the waiter of a recv that reads connections itself (no hand-back)."""
+    def add_reading_waiter(self, waiter: Waiter, room: bool = True) -> None:
+        """Register the waiter of a recv that reads connections itself (no hand-back);
+        ``room`` as for :meth:`add_waiter`."""
+        self._register(waiter, room)
+
+    def _register(self, waiter: Waiter, room: bool) -> None:
         self.waiters.add(waiter)
+        if room:
+            self.recv_waiters.discard(waiter)  # a waiter object may be registered again
+        else:
+            self.recv_waiters.add(waiter)
 
     def release_reading(self) -> None:
         """Hand every connection a caller was reading back to the loop."""
@@ -320,6 +332,7 @@ class SocketCore:
     def remove_waiter(self, waiter: Waiter) -> None:
         """Unregister ``waiter``."""
         self.waiters.discard(waiter)
+        self.recv_waiters.discard(waiter)
 
     def notify(self) -> None:
         """Wake every waiter (any thread; cheap when nobody waits)."""
@@ -327,6 +340,23 @@ class SocketCore:
         if self.waiters:
             for w in tuple(self.waiters):
                 w.wake()
+
+    def notify_room(self) -> None:
+        """An inproc peer took a message this socket sent: there may be room for its
+        sends. Wakes the waiters that may wait for room: not those registered for
+        messages only, nor one that says it wants no room now (``wants_room``, a
+        relay's: see HandOffWaiter). Any thread; cheap when nobody waits.
+
+        Without this, every message read over inproc woke the sender's waiting recv
+        (and a proxy's thread): a wake-up, and a GIL hand-over, for nothing.
+        """
+        self.notified += 1
+        waiters = self.waiters
+        if waiters:
+            recv_only = self.recv_waiters
+            for w in tuple(waiters):
+                if w not in recv_only and getattr(w, "wants_room", True):
+                    w.wake()
 
     def notify_from_io(self) -> None:
         """:meth:`notify` for the engine's own callbacks (no socket operation under

@@ -126,9 +126,9 @@ def _join(binder: SocketCore, pend: PendingConnect) -> None:
     # wake-ups cross over: writing to my out_q makes the other side readable, and
     # reading my in_q may make the other side writable again
     pipe_a.on_write = binder.notify
-    pipe_a.on_read = binder.notify
+    pipe_a.on_read = binder.notify_room
     pipe_b.on_write = conn.notify
-    pipe_b.on_read = conn.notify
+    pipe_b.on_read = conn.notify_room
     pipe_a.on_close = pend.link.terminate
     pipe_b.on_close = pend.link.terminate
     if not binder.attach_pipe(pipe_b):

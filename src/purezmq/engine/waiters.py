@@ -274,6 +274,12 @@ class HandsOff(Protocol):
         relay's own thread if it is not to be done here (never raises, never blocks on
         the relay's thread)."""
 
+    def waits_for_room(self, source: object) -> bool:
+        """True if the relay waits for room in ``source`` (a socket it also sends
+        to): what it reads there is the only thing its hand-off waiter waits for
+        otherwise. Thread-safe, without the relay's lock: a flow says it wants room
+        before it looks for any, so room made after it found none is not missed."""
+
 
 #: The relays running in this process whose work a sending thread may do
 #: (:class:`HandOffWaiter`): while there are none, a blocking send pays one check.
@@ -328,6 +334,12 @@ class HandOffWaiter:
     """
 
     __slots__ = ("last", "last_out", "relay", "source", "waiter")
+
+    @property
+    def wants_room(self) -> bool:
+        """SocketCore.notify_room wakes it only while its relay waits for room in
+        the socket it reads (a queue's sockets are both read and written)."""
+        return self.relay.waits_for_room(self.source)
 
     def __init__(self, relay: HandsOff, waiter: Waiter, source: object) -> None:
         self.relay = relay

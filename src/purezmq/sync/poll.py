@@ -116,7 +116,8 @@ def _register(waiter: PollWaiter, zsocks: list[tuple[SocketBase, int]]) -> list[
     reading = []
     for s, f in zsocks:
         if f & _POLLIN:
-            s._core.add_reading_waiter(waiter)
+            # POLLIN alone: a peer making room for sends changes nothing it waits for
+            s._core.add_reading_waiter(waiter, room=bool(f & _POLLOUT))
             reading.append(s._core)
         else:
             s._core.add_waiter(waiter)

@@ -246,7 +246,7 @@ class Socket(SocketBase):
         # still wake it, and so does everything on a socket whose connections are not
         # ours to read (a shadow of an asyncio socket: caller_watch is always -1 there).
         waiter = poll_waiter()
-        core.add_reading_waiter(waiter)
+        core.add_reading_waiter(waiter, room=False)  # a recv: room for sends is no news
         cores = (core,)
         try:
             while True:
