@@ -219,8 +219,7 @@ def test_failed_fast_path_attempt_is_not_repeated_before_waiting(ctx: purezmq.Co
     core_in, core_out = pull._core, push._core
     with (
         mock.patch.object(core_in, "try_recv_pipe", wraps=core_in.try_recv_pipe) as recv_try,
-        # the send fast path takes the lock itself: count the pattern's attempts
-        mock.patch.object(core_out.routing, "send", wraps=core_out.routing.send) as send_try,
+        mock.patch.object(core_out, "try_send", wraps=core_out.try_send) as send_try,
     ):
         with pytest.raises(purezmq.Again):
             pull.recv(purezmq.NOBLOCK)

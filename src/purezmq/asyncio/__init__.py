@@ -23,7 +23,6 @@ from typing import Any, ClassVar
 from purezmq.constants import Errno, Flag
 from purezmq.constants import SocketOption as O
 from purezmq.context_base import ContextBase
-from purezmq.engine.context import _FORK_GENERATION
 from purezmq.engine.core import SocketCore, pipe_properties
 from purezmq.engine.ioloop import IOLoop
 from purezmq.engine.waiters import FutureWaiter
@@ -333,18 +332,11 @@ class Socket(SocketBase):
             loop = asyncio.get_running_loop()
             fut: asyncio.Future[Any] = _Future(loop=loop)  # not loop.create_future(): a call less
             seen = core.notified
-            # SocketCore.try_send, written out: one call less per message
-            lock = core.lock
-            lock.acquire()
             try:
-                if core.live != _FORK_GENERATION[0]:
-                    core.raise_unusable()
-                sent = core.routing.send(parts)
+                sent = core.try_send(parts)
             except Exception as exc:
                 fut.set_exception(exc)
                 return fut
-            finally:
-                lock.release()
             if sent:
                 fut.set_result(result)
                 return fut

@@ -388,7 +388,7 @@ class SocketCore:
         if self.ctx.forked:
             raise ForkedError()
 
-    def raise_unusable(self) -> None:
+    def _raise_unusable(self) -> None:
         """Raise what a call on a socket that is not ``live`` gets: ENOTSOCK when
         closed, ForkedError in a forked child, else ETERM (its context ended)."""
         if self.closed:
@@ -416,7 +416,7 @@ class SocketCore:
         lock.acquire()
         try:
             if self.live != _FORK_GENERATION[0]:
-                self.raise_unusable()
+                self._raise_unusable()
             return self.routing.send(msg)
         finally:
             lock.release()
@@ -451,7 +451,7 @@ class SocketCore:
         lock.acquire()
         try:
             if self.live != _FORK_GENERATION[0]:
-                self.raise_unusable()
+                self._raise_unusable()
             if cache:
                 return cache.popleft()
             routing = self.routing

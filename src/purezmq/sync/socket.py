@@ -133,18 +133,7 @@ class Socket(SocketBase):
             msg = [data]
             if HANDING_OFF and HAND_OFF_SCOPE.wanted:  # a proxy may relay in this thread
                 send_handing_off(self._wait_send, msg, 0)
-                return None
-            # SocketCore.try_send, written out: one call less per message
-            core = self._core
-            lock = core.lock
-            lock.acquire()
-            try:
-                if core.live != _FORK_GENERATION[0]:
-                    core.raise_unusable()
-                sent = core.routing.send(msg)
-            finally:
-                lock.release()
-            if not sent:
+            elif not self._core.try_send(msg):
                 self._wait_send(msg, 0, tried=True)
             return None
         if copy and type(data) is bytes:
