@@ -172,9 +172,7 @@ class _Wake:
         fut = self._fut
         fut._pz_waiter = None
         self._pending.discard(fut)
-        core = self._core  # SocketCore.remove_waiter, inlined: once per wait
-        core.waiters.discard(self)
-        core.recv_waiters.discard(self)
+        self._core.remove_waiter(self)
         timer = self.timer
         if timer is not None:
             timer.cancel()
@@ -306,9 +304,8 @@ class Socket(SocketBase):
         pending = self._pending
         waiter = _Wake(loop, fut, attempt, queue, core, pending)
         queue.append(waiter)
-        core.waiters.add(waiter)  # SocketCore.add_waiter, inlined
-        if timeout_opt == _RCVTIMEO:
-            core.recv_waiters.add(waiter)  # a recv: woken by messages, not by room
+        # a recv's waiter hears messages, not room (notify_room); no hand-back either
+        core.register(waiter, room=timeout_opt != _RCVTIMEO)
         pending.add(fut)
         fut._pz_waiter = waiter
         if timeout_ms >= 0:
@@ -477,11 +474,10 @@ class Socket(SocketBase):
             loop = asyncio.get_running_loop()
             core = self._core
             seen = core.notified
-            # the bound method itself when it can be (one call less per wait than a lambda)
-            attempt = self._take_frame if copy else partial(self._take_frame, False)
             if core.recv_would_wait():
                 # nothing queued (a reply not back yet): straight to waiting, without an
                 # attempt sure to fail; a message arriving since `seen` makes _future try
+                attempt = self._take_frame if copy else partial(self._take_frame, False)
                 return self._future(attempt, flags, O.RCVTIMEO, seen=seen, loop=loop)  # type: ignore[no-any-return]
             try:
                 msg, pipe = core.try_recv_pipe()
@@ -502,6 +498,8 @@ class Socket(SocketBase):
                     fut._pz_undo = partial(self._restore_from, msg, pipe)
                 fut.set_result(frame)
                 return fut
+            # the bound method itself when it can be (one call less per wait than a lambda)
+            attempt = self._take_frame if copy else partial(self._take_frame, False)
             return self._future(attempt, flags, O.RCVTIMEO, seen=seen, loop=loop)  # type: ignore[no-any-return]
         attempt = self._take_frame if copy else partial(self._take_frame, False)
         return self._future(attempt, flags, O.RCVTIMEO)  # type: ignore[no-any-return]

@@ -293,16 +293,18 @@ class SocketCore:
         waiter (a poller, a sender, another thread) is woken only by what the loop reads.
         The blocking recv registers its own waiter with :meth:`add_reading_waiter`.
         """
-        self._register(waiter, room)
+        self.register(waiter, room)
         if self.caller_reading:
             self.release_reading()
 
     def add_reading_waiter(self, waiter: Waiter, room: bool = True) -> None:
         """Register the waiter of a recv that reads connections itself (no hand-back);
         ``room`` as for :meth:`add_waiter`."""
-        self._register(waiter, room)
+        self.register(waiter, room)
 
-    def _register(self, waiter: Waiter, room: bool) -> None:
+    def register(self, waiter: Waiter, room: bool = True) -> None:
+        """Register ``waiter`` and nothing else (no hand-back of what a caller reads);
+        ``room`` as for :meth:`add_waiter`."""
         self.waiters.add(waiter)
         if room:
             self.recv_waiters.discard(waiter)  # a waiter object may be registered again

@@ -18,7 +18,6 @@ from typing import Any
 
 from purezmq.constants import Errno, Flag
 from purezmq.constants import SocketOption as O
-from purezmq.engine.context import _FORK_GENERATION
 from purezmq.engine.core import pipe_properties
 from purezmq.engine.reading import wait_reading
 from purezmq.engine.waiters import (
@@ -258,19 +257,7 @@ class Socket(SocketBase):
         """
         rx = self._rx
         if not rx:
-            core = self._core
-            cache = core.rx_cache
-            msg: list[bytes] | None
-            pipe: Pipe | None
-            if cache and core.live == _FORK_GENERATION[0]:
-                # the per-message fast path: a message of a batch already taken (what
-                # try_recv_pipe does first, without its call)
-                try:
-                    msg, pipe = cache.popleft()
-                except IndexError:  # another thread took the last one
-                    msg, pipe = core.try_recv_pipe()
-            else:
-                msg, pipe = core.try_recv_pipe()
+            msg, pipe = self._core.try_recv_pipe()  # the per-message fast path
             if msg is None:
                 msg, pipe = self._wait_recv(flags, tried=True)
             if copy and len(msg) == 1:
