@@ -19,6 +19,7 @@ from purezmq.constants import SOCKET_TYPE_NAMES, Errno, Event, SocketType
 from purezmq.constants import SocketOption as O
 from purezmq.engine.context import _FORK_GENERATION, ForkedError
 from purezmq.engine.fdsignal import FdSignal
+from purezmq.engine.reading import MAX_WATCHED
 from purezmq.engine.security import (
     ZapClient,
     normalize_security_option,
@@ -41,6 +42,13 @@ __all__ = ["PATTERN_OPTIONS", "RX_BATCH", "SocketCore", "pipe_properties"]
 #: (one pipe, no per-message state: see Routing.recv_batch); the next receives are
 #: then served without the socket's lock. Bounded by RCVHWM / 2 as well.
 RX_BATCH = 256
+
+#: A send this long (seconds) or more after the previous one first reads the
+#: connections of a socket whose sends depend on what its peers sent
+#: (SocketCore.read_for_send); closer sends are a stream, which does not read. About
+#: libzmq's own delay between two looks at a socket's commands while it sends
+#: (max_command_delay, 3 M CPU ticks: about a millisecond).
+SEND_READ_IVL = 0.001
 
 #: Socket types whose connect-side pipe does not survive a reconnect: the peer's
 #: routing id may change with every connection (libzmq ROUTER identifies per pipe).
@@ -139,6 +147,11 @@ class SocketCore:
         #: a hint: some connection's reading may be with a thread blocked in recv
         #: (SelectorStream); set when the loop hands one over, cleared when handed back
         self.caller_reading = False
+        #: the pattern's sends depend on what its peers sent (read_for_send); only the
+        #: I/O thread's own streams may be read by a sending thread
+        self.reads_for_send = type(self.routing).reads_before_send and io.own_streams
+        #: when the last send began (read_for_send)
+        self._last_send = -SEND_READ_IVL
         self.monitor_events = 0
         self._close_done = threading.Event()
 
@@ -414,6 +427,11 @@ class SocketCore:
         """Offer a whole message to the routing object; False means it would block."""
         # the per-message path: one lock (acquire/release: cheaper than `with`), one
         # liveness comparison, no helper calls unless something is wrong
+        if self.reads_for_send:
+            now = time.monotonic()
+            if now - self._last_send >= SEND_READ_IVL:
+                self.read_for_send()
+            self._last_send = now
         lock = self.lock
         lock.acquire()
         try:
@@ -422,6 +440,24 @@ class SocketCore:
             return self.routing.send(msg)
         finally:
             lock.release()
+
+    def read_for_send(self) -> None:
+        """Read what the kernel holds for this socket's connections, in the sending
+        thread, before a send that comes SEND_READ_IVL or more after the previous one
+        (:meth:`try_send` checks): a PUB sees a subscription that reached it before
+        the send, even while the I/O thread waits for the GIL the sender holds
+        (libzmq's sockets, whose I/O threads run in parallel, look at their pipes as
+        they send). A stream of sends does not read: the I/O thread, which flushes
+        them, reads meanwhile (and a subscriber joining a stream misses its first
+        messages, as with libzmq). Outside the socket lock: the engines take their
+        own."""
+        try:
+            engines = tuple(self.engines)
+        except RuntimeError:  # the I/O thread changed the set meanwhile (no GIL)
+            return
+        if len(engines) <= MAX_WATCHED:  # more: each send would read them all
+            for engine in engines:
+                engine.sender_read_nowait()
 
     def relieve(self) -> bool:
         """A send found no room: ask the engine of every full pipe to write its queue out

@@ -484,6 +484,19 @@ class StreamEngine(asyncio.BufferedProtocol):
         t = self.transport
         return type(t) is SelectorStream and t.caller_read_nowait()
 
+    def sender_read_nowait(self) -> bool:
+        """Read what the kernel holds for this connection, whoever watches it (see
+        SocketCore.read_for_send), unless the loop has writes of it to make: then the
+        loop is about to run for this connection anyway (and a read here, a system call
+        that lets the loop's thread take the GIL, would only cut its flush short)."""
+        t = self.transport
+        if type(t) is not SelectorStream or not self._handshaken or self._flush_pending:
+            return False
+        pipe = self.pipe
+        if pipe is None or pipe.out_q or self._leftover:
+            return False
+        return t.sender_read_nowait()
+
     def caller_release(self) -> None:
         """Let the loop watch this connection again."""
         t = self.transport

@@ -82,6 +82,9 @@ class Routing:
 
     socket_type: ClassVar[int] = -1
     _flag_options: ClassVar[dict[int, str]] = {}
+    #: what :meth:`send` does depends on what the peers sent (XPUB, PUB: their
+    #: subscriptions), so the socket layer reads its connections before sending
+    reads_before_send: ClassVar[bool] = False
 
     def __init__(self) -> None:
         self.last_recv_pipe: Pipe | None = None

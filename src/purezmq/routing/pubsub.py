@@ -49,6 +49,7 @@ class XPub(Routing):
     """
 
     socket_type = SocketType.XPUB
+    reads_before_send = True
     _flag_options = {
         SocketOption.XPUB_NODROP: "nodrop",
         SocketOption.XPUB_MANUAL: "manual",

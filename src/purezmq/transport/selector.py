@@ -302,6 +302,34 @@ class SelectorStream(asyncio.Transport):
         with self._lock:
             return self._caller_read()
 
+    def sender_read_nowait(self) -> bool:
+        """Read what the kernel holds, without waiting, whoever watches the descriptor:
+        a sender whose sends depend on what its peers sent (a PUB's subscriptions)
+        looks before it sends, as libzmq's sockets look at their pipes. True if bytes
+        were read. A connection the loop is reading or writing right now is left to it
+        (a sender waiting for its lock would wait for each of the loop's writes).
+        Endings are left to the loop, which sees them as soon as it looks (an end of
+        stream stays readable; after an error the socket reads as ended)."""
+        lock = self._lock
+        if not lock.acquire(False):
+            return False
+        try:
+            if self._watch == CALLER:
+                return self._caller_read()
+            if self._closing or self._paused or self._sock_closed or self._ended:
+                return False
+            try:
+                n = self._sock.recv_into(self._protocol.get_buffer(-1))
+            except OSError:  # nothing there (BlockingIOError), or the loop's to handle
+                return False
+            if not n:
+                return False
+            self.caller_reads += 1
+            self._protocol.buffer_updated(n)
+            return True
+        finally:
+            lock.release()
+
     def caller_release(self) -> None:
         """Give watching back to the loop now (someone else waits on the socket)."""
         with self._lock:
