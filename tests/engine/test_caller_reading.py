@@ -12,6 +12,7 @@ to an hour: then only the rule under test can make a wait end before its timeout
 
 from __future__ import annotations
 
+import select
 import socket
 import threading
 import time
@@ -545,3 +546,75 @@ def test_a_proxy_reads_its_connections_itself(
         for s in (req, worker, control_out, control_in, back, front):
             s.close(0)
     assert not relay.is_alive()
+
+
+def _raw_pusher(pull: purezmq.Socket) -> tuple[socket.socket, SelectorStream]:
+    """A raw ZMTP PUSH connected to the tcp-bound ``pull``, its first message taken."""
+    host, port = pull.last_endpoint.decode()[len("tcp://") :].rsplit(":", 1)
+    conn = socket.create_connection((host, int(port)), timeout=5)
+    RawPeer(conn).handshake(1, b"PUSH")
+    conn.sendall(frame(b"first"))
+    assert pull.recv() == b"first"
+    return conn, _stream(pull)
+
+
+def _frames(start: int, n: int) -> bytes:
+    return b"".join(frame(b"%d" % i) for i in range(start, start + n))
+
+
+def test_a_read_into_an_empty_queue_past_rcvhwm_stays_with_the_caller(
+    ctx: purezmq.Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the caller reads only when it found nothing, so its reads are bounded as the
+    # loop's are: handing the stream to the loop at RCVHWM would make both threads
+    # read it in turns (the loop resuming at half the queue) for nothing
+    monkeypatch.setattr(selector, "RECLAIM_IVL", 3600.0)  # no hand-back by time
+    pull = ctx.socket(purezmq.PULL)
+    pull.rcvhwm = 10
+    pull.rcvtimeo = 5000
+    pull.bind("tcp://127.0.0.1:*")
+    conn, _ = _raw_pusher(pull)
+    try:
+        for start in (0, 100):
+            t, outcome, stream = _blocked_reading(pull)
+            reads = stream.caller_reads
+            conn.sendall(_frames(start, 100))  # one segment: one read of 100 messages
+            t.join(5)
+            assert outcome == [b"%d" % start]
+            assert stream.caller_reads == reads + 1
+            (engine,) = tuple(pull._core.engines)
+            assert not engine._read_paused and stream.watched_by_caller
+            for i in range(start + 1, start + 100):
+                assert pull.recv() == b"%d" % i
+    finally:
+        conn.close()
+        pull.close(0)
+
+
+def test_a_read_nowait_into_a_queue_at_rcvhwm_still_pauses(
+    ctx: purezmq.Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # EVENTS reads what the kernel holds whatever the queue holds: that read stops
+    # at RCVHWM, and the loop resumes it once the queue is down to half
+    monkeypatch.setattr(selector, "RECLAIM_IVL", 3600.0)
+    pull = ctx.socket(purezmq.PULL)
+    pull.rcvhwm = 10
+    pull.rcvtimeo = 5000
+    pull.bind("tcp://127.0.0.1:*")
+    conn, _ = _raw_pusher(pull)
+    try:
+        t, outcome, stream = _blocked_reading(pull)
+        conn.sendall(_frames(0, 20))
+        t.join(5)
+        assert outcome == [b"0"]
+        (engine,) = tuple(pull._core.engines)
+        assert stream.watched_by_caller
+        conn.sendall(_frames(20, 20))
+        assert select.select([stream._fd], [], [], 5)[0]  # in the kernel, unread
+        assert pull.getsockopt(purezmq.EVENTS) & purezmq.POLLIN
+        assert engine._read_paused and not stream.watched_by_caller
+        for i in range(1, 40):
+            assert pull.recv() == b"%d" % i
+    finally:
+        conn.close()
+        pull.close(0)

@@ -371,9 +371,13 @@ class StreamEngine(asyncio.BufferedProtocol):
         hwm = pipe.in_hwm
         # RCVHWM: stop reading (TCP back-pressure); like the per-message check before,
         # what one read already brought is queued rather than lost
-        if hwm and len(q) >= hwm and not self._read_paused:
+        on_loop = threading.get_ident() == self.core.io.thread_id
+        if hwm and len(q) >= hwm and not self._read_paused and (on_loop or len(q) > len(msgs)):
+            # (a calling thread that read into an empty queue found nothing to take:
+            # it reads again only once the queue is empty again, so its reads are
+            # bounded as the loop's are, and the stream stays in that thread)
             self._pause_reading()
-        if threading.get_ident() == self.core.io.thread_id:
+        if on_loop:
             self.core.notify_from_io()
         else:
             self.core.notify()  # read by a calling thread (SelectorStream)
