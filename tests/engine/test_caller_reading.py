@@ -548,14 +548,20 @@ def test_a_proxy_reads_its_connections_itself(
     assert not relay.is_alive()
 
 
-def _raw_pusher(pull: purezmq.Socket) -> tuple[socket.socket, SelectorStream]:
-    """A raw ZMTP PUSH connected to the tcp-bound ``pull``, its first message taken."""
+def _raw_pusher(ctx: purezmq.Context) -> tuple[purezmq.Socket, socket.socket]:
+    """A PULL bound to tcp with RCVHWM 10, and a raw ZMTP PUSH connected to it whose
+    first message it took; reading is never handed back by time (``RECLAIM_IVL``
+    patched by the caller)."""
+    pull = ctx.socket(purezmq.PULL)
+    pull.rcvhwm = 10
+    pull.rcvtimeo = 5000
+    pull.bind("tcp://127.0.0.1:*")
     host, port = pull.last_endpoint.decode()[len("tcp://") :].rsplit(":", 1)
     conn = socket.create_connection((host, int(port)), timeout=5)
     RawPeer(conn).handshake(1, b"PUSH")
     conn.sendall(frame(b"first"))
     assert pull.recv() == b"first"
-    return conn, _stream(pull)
+    return pull, conn
 
 
 def _frames(start: int, n: int) -> bytes:
@@ -569,11 +575,7 @@ def test_a_read_into_an_empty_queue_past_rcvhwm_stays_with_the_caller(
     # loop's are: handing the stream to the loop at RCVHWM would make both threads
     # read it in turns (the loop resuming at half the queue) for nothing
     monkeypatch.setattr(selector, "RECLAIM_IVL", 3600.0)  # no hand-back by time
-    pull = ctx.socket(purezmq.PULL)
-    pull.rcvhwm = 10
-    pull.rcvtimeo = 5000
-    pull.bind("tcp://127.0.0.1:*")
-    conn, _ = _raw_pusher(pull)
+    pull, conn = _raw_pusher(ctx)
     try:
         for start in (0, 100):
             t, outcome, stream = _blocked_reading(pull)
@@ -597,11 +599,7 @@ def test_a_read_nowait_into_a_queue_at_rcvhwm_still_pauses(
     # EVENTS reads what the kernel holds whatever the queue holds: that read stops
     # at RCVHWM, and the loop resumes it once the queue is down to half
     monkeypatch.setattr(selector, "RECLAIM_IVL", 3600.0)
-    pull = ctx.socket(purezmq.PULL)
-    pull.rcvhwm = 10
-    pull.rcvtimeo = 5000
-    pull.bind("tcp://127.0.0.1:*")
-    conn, _ = _raw_pusher(pull)
+    pull, conn = _raw_pusher(ctx)
     try:
         t, outcome, stream = _blocked_reading(pull)
         conn.sendall(_frames(0, 20))

@@ -25,17 +25,10 @@ import purezmq
 import purezmq.asyncio
 from purezmq.engine import core as core_mod
 from purezmq.transport.selector import SelectorStream
+from tests.engine.test_caller_reading import _stream
+from tests.engine.test_caller_reading import endpoint as endpoint  # a fixture (tcp, ipc)
 from tests.engine.test_engine import _events, _monitor, wait_for
 from tests.sockets.test_raw_zmtp import RawPeer, command
-
-ENDPOINTS = ["tcp://127.0.0.1:*", "ipc"]
-
-
-@pytest.fixture(params=ENDPOINTS, ids=["tcp", "ipc"])
-def endpoint(request: pytest.FixtureRequest, tmp_path: Any) -> str:
-    if request.param == "ipc":
-        return f"ipc://{tmp_path}/pub.ipc"
-    return str(request.param)
 
 
 def _raw_subscriber(pub: purezmq.Socket, mon: purezmq.Socket) -> Iterator[RawPeer]:
@@ -74,14 +67,6 @@ def peer(ctx: purezmq.Context, pub: purezmq.Socket) -> Iterator[RawPeer]:
         yield from _raw_subscriber(pub, mon)
     finally:
         mon.close(0)
-
-
-def _stream(sock: purezmq.Socket) -> SelectorStream:
-    core = sock._core
-    assert wait_for(lambda: len(core.engines) == 1)
-    (engine,) = tuple(core.engines)
-    assert isinstance(engine.transport, SelectorStream)
-    return engine.transport
 
 
 @contextmanager
