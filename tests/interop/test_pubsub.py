@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import select
+
 import pytest
 import zmq
 
 from tests.interop.conftest import Net
 from tests.sockets._ours import (
+    OURS_IS_PYZMQ,
     PROBE,
     Endpoints,
     Side,
@@ -210,3 +213,28 @@ def test_bound_xpub_sends_welcome_without_api_calls(
     sub = zmq_side.socket("SUB", SUBSCRIBE=b"hi", RCVTIMEO=2000)
     sub.connect(endpoints.bind(ours_side.mod, xpub, transport_))
     assert sub.recv() == b"hi"
+
+
+@pytest.mark.skipif(OURS_IS_PYZMQ, reason="holds purezmq's connection lock")
+@pytest.mark.parametrize("kind", ["PUB", "XPUB"])
+def test_a_libzmq_subscription_that_reached_ours_before_a_send_is_applied(
+    net: Net, kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SocketCore.read_for_send against libzmq: the SUB's SUBSCRIBE is in our kernel
+    buffer, and the I/O thread is kept off the connection (its lock held), as when it
+    waits for the GIL the sender holds; the send must still see it."""
+    from purezmq.engine import core as core_mod
+
+    monkeypatch.setattr(core_mod, "SEND_READ_IVL", 0.0)  # sync_pubsub sent just now
+    pub = net.ours.socket(kind)
+    sub = net.zmq.socket("SUB")
+    net.link(pub, sub)
+    subscribe(zmq, sub, PROBE)
+    sync_pubsub(net.ours.mod, pub, zmq, sub)
+    (engine,) = tuple(pub._core.engines)
+    stream = engine.transport
+    with stream._lock:
+        sub.setsockopt(zmq.SUBSCRIBE, b"T")
+        assert select.select([stream._fd], [], [], 5)[0]
+        pub.send(b"T-1")
+    assert sub.recv() == b"T-1"
