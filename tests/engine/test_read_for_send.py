@@ -8,7 +8,8 @@ writes its SUBSCRIBE with a plain socket send, the test waits until the PUB's
 descriptor is readable, and it holds the connection's lock meanwhile (the lock every
 read takes), so that the I/O thread cannot read it first: what the I/O thread may
 not get to in time, it does not get to at all. Every wait is bounded (monitor events,
-socket timeouts); none sleeps to synchronise.
+socket timeouts); none sleeps to synchronise. The last test is the subscriber's side:
+its subscriptions are written by the subscribing thread (SocketCore.write_control).
 """
 
 from __future__ import annotations
@@ -236,3 +237,35 @@ async def test_asyncio_sockets_on_a_loop_do_not_read_before_sending() -> None:
         sock.close(0)
     finally:
         actx.destroy(linger=0)
+
+
+def test_a_subs_subscriptions_are_written_by_the_subscribing_thread(
+    ctx: purezmq.Context,
+) -> None:
+    """The other half of the same race: subscriptions made back to back must all be on
+    the wire before the program goes on (a canary published right after must not find
+    the second one still queued for the I/O thread). The connection's lock is held
+    throughout, so only the subscribing thread can write them."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.settimeout(5)
+    sub = ctx.socket(purezmq.SUB)
+    try:
+        sub.connect(f"tcp://127.0.0.1:{listener.getsockname()[1]}")
+        conn, _ = listener.accept()
+        peer = RawPeer(conn)
+        peer.handshake(1, b"PUB")
+        stream = _stream(sub)
+        assert wait_for(lambda: tuple(sub._core.engines)[0]._handshaken)
+        with stream._lock:
+            for topic in (b"a", b"b", b"c"):
+                sub.subscribe(topic)
+            got = [peer.read_frame()[1] for _ in range(3)]
+            sub.unsubscribe(b"b")
+            got.append(peer.read_frame()[1])
+        assert got == [b"\x09SUBSCRIBEa", b"\x09SUBSCRIBEb", b"\x09SUBSCRIBEc", b"\x06CANCELb"]
+        conn.close()
+    finally:
+        sub.close(0)
+        listener.close()

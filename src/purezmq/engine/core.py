@@ -220,7 +220,10 @@ class SocketCore:
             if option in (O.SNDHWM, O.RCVHWM):
                 self._update_pipe_hwms()
         if handled:
-            self.wake_io()
+            if option in (O.SUBSCRIBE, O.UNSUBSCRIBE):
+                self.write_control()
+            else:
+                self.wake_io()
             self.notify()
 
     def _update_pipe_hwms(self) -> None:
@@ -393,6 +396,17 @@ class SocketCore:
         """Ask every pipe's writer side to flush (after routing wrote outside send)."""
         for pipe in self.routing_pipes():
             if pipe.out_q:
+                pipe.on_write()
+
+    def write_control(self) -> None:
+        """Write what the routing queued outside a send (a SUB's subscriptions) out now,
+        from this thread where the connection allows it (``Pipe.on_backlog``), else
+        through the loop: control traffic, not a stream to batch. A subscription left
+        to the loop waits for the GIL this thread holds, and a message the program
+        publishes meanwhile (a canary, a sync request on another socket) overtakes it.
+        Outside the socket lock: the engines take their own."""
+        for pipe in self.routing_pipes():
+            if pipe.out_q and not pipe.on_backlog():
                 pipe.on_write()
 
     # ------------------------------------------------------------------ data path
