@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from types import SimpleNamespace
 
 import pytest
 import zmq
@@ -158,13 +159,17 @@ class _Owner:
 
 
 def test_reading_resumes_at_half_of_rcvhwm_not_at_the_first_free_slot(
-    ctx: purezmq.Context,
+    ctx: purezmq.Context, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """libzmq's low-water mark: resuming as soon as one slot is free would pause again
     after the next read, two syscalls per read at full speed."""
     sock = ctx.socket(purezmq.PULL)
     core = sock._core
+    # the resume is recorded, not run: run by the I/O thread, it would clear
+    # _resume_pending whenever that thread got there first (seen under load)
     engine = StreamEngine(core, _Owner())
+    scheduled: list[object] = []
+    monkeypatch.setattr(core, "io", SimpleNamespace(call_soon=scheduled.append))
     pipe = Pipe(deque(), deque(), 0, 10)
     pipe.in_q.extend([b"%d" % i] for i in range(10))
     engine.pipe = pipe
@@ -174,9 +179,11 @@ def test_reading_resumes_at_half_of_rcvhwm_not_at_the_first_free_slot(
         pipe.in_q.popleft()
         engine._on_pipe_read()
         assert len(pipe.in_q) == expected and not engine._resume_pending
+    assert not scheduled
     pipe.in_q.popleft()
     engine._on_pipe_read()
     assert len(pipe.in_q) == 5 and engine._resume_pending
+    assert scheduled == [engine._resume_reading]
 
 
 def test_the_core_says_wait_only_for_a_usable_socket_with_nothing_cached(
