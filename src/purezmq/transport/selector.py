@@ -318,15 +318,7 @@ class SelectorStream(asyncio.Transport):
                 return self._caller_read()
             if self._closing or self._paused or self._sock_closed or self._ended:
                 return False
-            try:
-                n = self._sock.recv_into(self._protocol.get_buffer(-1))
-            except OSError:  # nothing there (BlockingIOError), or the loop's to handle
-                return False
-            if not n:
-                return False
-            self.caller_reads += 1
-            self._protocol.buffer_updated(n)
-            return True
+            return self._read_here() > 0  # an ending: the loop, watching, sees it too
         finally:
             lock.release()
 
@@ -346,22 +338,29 @@ class SelectorStream(asyncio.Transport):
         # lock held
         if self._watch != CALLER or self._closing or self._paused or self._sock_closed:
             return False
-        try:
-            n = self._sock.recv_into(self._protocol.get_buffer(-1))
-        except (BlockingIOError, InterruptedError):
-            return False
-        except OSError:
-            n = 0
+        n = self._read_here()
         if not n:
             # end of stream or an error: the loop deals with endings (it sees the
             # same condition again as soon as it watches)
             self._ended = True
             self._watch = LOOP
             self._request_sync()
-            return False
-        self.caller_reads += 1
-        self._protocol.buffer_updated(n)
-        return True
+        return n > 0
+
+    def _read_here(self) -> int:
+        """One read in a thread other than the loop's (lock held): the bytes given to
+        the protocol, 0 at an ending (end of stream, an error), -1 if nothing was
+        there."""
+        try:
+            n = self._sock.recv_into(self._protocol.get_buffer(-1))
+        except (BlockingIOError, InterruptedError):
+            return -1
+        except OSError:
+            return 0
+        if n:
+            self.caller_reads += 1
+            self._protocol.buffer_updated(n)
+        return n
 
     def _grant(self) -> None:
         with self._lock:
