@@ -469,40 +469,38 @@ class Socket(SocketBase):
 
     def recv(self, flags: int = 0, copy: bool = True, track: bool = False) -> asyncio.Future[Any]:
         """Receive one frame (RCVMORE tells whether more frames follow)."""
+        seen: int | None = None
+        loop: asyncio.AbstractEventLoop | None = None
         if not self._recv_futures and not self._rx:
             # the per-message fast path: a message is queued, nobody waits before us
             loop = asyncio.get_running_loop()
             core = self._core
             seen = core.notified
-            if core.recv_would_wait():
-                # nothing queued (a reply not back yet): straight to waiting, without an
-                # attempt sure to fail; a message arriving since `seen` makes _future try
-                attempt = self._take_frame if copy else partial(self._take_frame, False)
-                return self._future(attempt, flags, O.RCVTIMEO, seen=seen, loop=loop)  # type: ignore[no-any-return]
-            try:
-                msg, pipe = core.try_recv_pipe()
-            except Exception as exc:
-                return _failed(loop, exc)
-            if msg is not None:
-                fut = _SocketFuture(loop=loop)
-                frame: Any = msg[0]
-                if len(msg) > 1 or not copy:
-                    props = pipe_properties(pipe)
-                    self._rx_meta[0] = props
-                    if len(msg) > 1:
-                        self._rx.extend(msg[1:])
-                    if not copy:
-                        frame = Frame._received(frame, len(msg) > 1, props)
-                    fut._pz_undo = partial(self._restore, [msg[0]], props)
-                else:
-                    fut._pz_undo = partial(self._restore_from, msg, pipe)
-                fut.set_result(frame)
-                return fut
-            # the bound method itself when it can be (one call less per wait than a lambda)
-            attempt = self._take_frame if copy else partial(self._take_frame, False)
-            return self._future(attempt, flags, O.RCVTIMEO, seen=seen, loop=loop)  # type: ignore[no-any-return]
+            # nothing queued (a reply not back yet): straight to waiting, without an
+            # attempt sure to fail; a message arriving since `seen` makes _future try
+            if not core.recv_would_wait():
+                try:
+                    msg, pipe = core.try_recv_pipe()
+                except Exception as exc:
+                    return _failed(loop, exc)
+                if msg is not None:
+                    fut = _SocketFuture(loop=loop)
+                    frame: Any = msg[0]
+                    if len(msg) > 1 or not copy:
+                        props = pipe_properties(pipe)
+                        self._rx_meta[0] = props
+                        if len(msg) > 1:
+                            self._rx.extend(msg[1:])
+                        if not copy:
+                            frame = Frame._received(frame, len(msg) > 1, props)
+                        fut._pz_undo = partial(self._restore, [msg[0]], props)
+                    else:
+                        fut._pz_undo = partial(self._restore_from, msg, pipe)
+                    fut.set_result(frame)
+                    return fut
+        # the bound method itself when it can be (one call less per wait than a lambda)
         attempt = self._take_frame if copy else partial(self._take_frame, False)
-        return self._future(attempt, flags, O.RCVTIMEO)  # type: ignore[no-any-return]
+        return self._future(attempt, flags, O.RCVTIMEO, seen=seen, loop=loop)  # type: ignore[no-any-return]
 
     def _restore_from(self, frames: list[bytes], pipe: Any) -> None:
         self._restore(frames, pipe_properties(pipe))
