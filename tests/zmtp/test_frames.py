@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tracemalloc
 from collections.abc import Sequence
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 
 from purezmq.constants import ProtocolError
 from purezmq.routing.pipe import Subscription
+from purezmq.zmtp import frames as frames_mod
 from purezmq.zmtp.frames import (
     DIRECT_BODY_MAX,
     DIRECT_BODY_MIN,
@@ -18,6 +20,7 @@ from purezmq.zmtp.frames import (
     FLAG_LONG,
     FLAG_MORE,
     MAX_FRAME_SIZE,
+    RUN_CHUNK,
     ZERO_COPY_MIN_SIZE,
     BytesLike,
     FrameDecoder,
@@ -511,3 +514,171 @@ def test_a_frame_over_the_in_place_limit_is_appended_to_not_reparsed() -> None:
     for i in range(0, len(data), 65536):
         dec.read_messages(data[i : i + 65536], out, list, lambda b, s: True)
     assert out == [[body]] and dec.buffered == 0
+
+
+# --- runs of equal-size messages (the engine's read path, _read_run) ----------------------
+
+
+def _engine_read(chunks: Sequence[bytes], limit: int = -1) -> tuple[list[Item], FrameDecoder]:
+    """What the engine's read_messages call gives (make_message None), commands as bytes."""
+    dec = FrameDecoder(limit)
+    out: list[Item] = []
+
+    def on_command(body: bytes, sink: list[Item]) -> bool:
+        sink.append(body)
+        return True
+
+    for chunk in chunks:
+        dec.read_messages(chunk, out, None, on_command)
+    return out, dec
+
+
+@pytest.fixture
+def runs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The length of every run the decoder took at once (0: looked, found none)."""
+    taken: list[int] = []
+    real = frames_mod._read_run
+
+    def counting(*args: Any) -> tuple[int, int]:
+        got = real(*args)
+        taken.append(got[1])
+        return got
+
+    monkeypatch.setattr(frames_mod, "_read_run", counting)
+    return taken
+
+
+def _long_header(size: int) -> bytes:
+    """A frame header with the 8-byte size whatever ``size`` (libzmq's encoder uses it
+    only above 255 bytes; a decoder must take it for any size)."""
+    return bytes([FLAG_LONG]) + size.to_bytes(8, "big")
+
+
+def _numbered(count: int, size: int) -> list[list[bytes]]:
+    """``count`` one-frame messages of ``size`` bytes, each with different contents."""
+    return [[(i.to_bytes(4, "big") * (size // 4 + 1))[:size]] for i in range(count)]
+
+
+@pytest.mark.parametrize("size", [0, 1, 16, 255, 256, 1000])
+def test_a_run_of_equal_size_messages_is_taken_at_once(size: int, runs: list[int]) -> None:
+    msgs = _numbered(3 * RUN_CHUNK + 7, size)  # scanned in chunks: three whole, one part
+    out, dec = _engine_read([b"".join(map(encode_message, msgs))])
+    assert out == msgs and dec.buffered == 0
+    assert runs == [len(msgs)]
+
+
+def test_a_run_ends_at_a_frame_of_another_size_and_the_next_run_is_found(
+    runs: list[int],
+) -> None:
+    msgs = _numbered(100, 16) + [[b"y" * 17]] + _numbered(100, 16) + [[b"z" * 300]]
+    msgs += _numbered(40, 300)
+    out, _ = _engine_read([b"".join(map(encode_message, msgs))])
+    assert out == msgs
+    # the frame that ends a run is read on its own; the next run is looked for after it
+    assert runs == [100, 100, 40]
+
+
+def test_a_short_run_stops_the_looking(runs: list[int]) -> None:
+    # runs shorter than RUN_MIN_FRAMES: after the first, the rest are read frame by frame
+    msgs = [m for i in range(40) for m in _numbered(8, 16 + i % 2)]
+    out, _ = _engine_read([b"".join(map(encode_message, msgs))])
+    assert out == msgs
+    assert runs == [8]
+
+
+def test_a_run_stops_at_a_multipart_message_or_a_command() -> None:
+    wire = b"".join(map(encode_message, _numbered(50, 16)))
+    wire += encode_message([b"a", b"b" * 16]) + encode_command_frame(b"\x04PING")
+    wire += b"".join(map(encode_message, _numbered(50, 16)))
+    out, _ = _engine_read([wire])
+    assert out == [*_numbered(50, 16), [b"a", b"b" * 16], b"\x04PING", *_numbered(50, 16)]
+
+
+def test_a_run_ends_where_a_read_ends_and_goes_on_in_the_next() -> None:
+    msgs = _numbered(200, 256)
+    wire = b"".join(map(encode_message, msgs))
+    for cut in (1, 9, 100, 265 * 100 + 3, len(wire) - 1):
+        out, dec = _engine_read([wire[:cut], wire[cut:]])
+        assert out == msgs and dec.buffered == 0, cut
+
+
+def test_long_headers_for_small_bodies_make_a_run_of_their_own(runs: list[int]) -> None:
+    # a peer may use the 8-byte size for any body: the same bytes in every header count
+    long_small = b"".join(_long_header(10) + b"%010d" % i for i in range(100))
+    short = b"".join(map(encode_message, _numbered(100, 10)))
+    out, _ = _engine_read([long_small + short])
+    assert out == [[b"%010d" % i] for i in range(100)] + _numbered(100, 10)
+    assert runs == [100, 99]  # the first short frame ended the run, and is read alone
+
+
+def test_a_frame_over_the_limit_after_a_run_fails_after_the_run() -> None:
+    wire = b"".join(map(encode_message, _numbered(100, 16)))
+    dec = FrameDecoder(100)
+    out: list[Item] = []
+    with pytest.raises(FrameError):
+        dec.read_messages(wire + encode_message([b"x" * 101]), out, None, lambda b, s: True)
+    assert out == _numbered(100, 16)
+
+
+def test_a_run_of_frames_over_the_limit_is_not_taken() -> None:
+    dec = FrameDecoder(15)
+    out: list[Item] = []
+    with pytest.raises(FrameError):
+        dec.read_messages(b"".join(map(encode_message, _numbered(100, 16))), out, None, bool)
+    assert out == []
+
+
+_run_groups = st.lists(
+    st.tuples(
+        st.sampled_from(["run", "multipart", "command", "long header"]),
+        st.sampled_from([0, 3, 16, 255, 256, 700]),
+        st.integers(1, 300),
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    groups=_run_groups,
+    cuts=st.lists(st.integers(min_value=0, max_value=200_000), max_size=4),
+    limit=st.sampled_from([-1, 255, 300]),
+)
+def test_streams_of_runs_any_chunking(
+    groups: list[tuple[str, int, int]], cuts: list[int], limit: int
+) -> None:
+    wire = b""
+    expected: list[Item] = []
+    for kind, size, count in groups:
+        if kind == "run":
+            msgs = _numbered(count, size)
+            wire += b"".join(map(encode_message, msgs))
+            expected += msgs
+        elif kind == "multipart":
+            wire += encode_message([b"m", b"x" * size])
+            expected.append([b"m", b"x" * size])
+        elif kind == "command":
+            wire += encode_command_frame(b"\x04PING" + b"c" * (size % 50))
+            expected.append(b"\x04PING" + b"c" * (size % 50))
+        else:
+            wire += _long_header(size) + b"L" * size
+            expected.append([b"L" * size])
+    dec = FrameDecoder(limit)
+    out: list[Item] = []
+
+    def on_command(body: bytes, sink: list[Item]) -> bool:
+        sink.append(body)
+        return True
+
+    try:
+        for chunk in split_at(wire, cuts):
+            dec.read_messages(chunk, out, None, on_command)
+    except FrameError:
+        # a frame over the limit: everything before it was delivered, in order
+        assert limit >= 0
+        assert out == expected[: len(out)]
+        assert len(expected[len(out)][-1]) > limit  # type: ignore[arg-type]
+        return
+    assert out == expected
+    assert dec.buffered == 0 and not dec.in_message
