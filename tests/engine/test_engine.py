@@ -565,11 +565,14 @@ def test_a_sender_writing_its_full_queue_keeps_the_stream_in_order(
     assert got == [*fillers, *sent, b"late"]
 
 
+@pytest.mark.parametrize("frames", [1, 2], ids=["one-frame", "two-frame"])
 def test_large_messages_are_left_to_the_loop(
-    ctx: purezmq.Context, zctx: _TrackingContext, monkeypatch: pytest.MonkeyPatch
+    ctx: purezmq.Context, zctx: _TrackingContext, monkeypatch: pytest.MonkeyPatch, frames: int
 ) -> None:
     """A full queue of large messages is not written by the sender (measured slower:
-    for them the kernel sets the pace, not the hand-off): it waits for the loop."""
+    for them the kernel sets the pace, not the hand-off): it waits for the loop. A
+    one-frame message is queued as its bytes (Pipe.bare_frames), a longer one as a
+    list: both count as large."""
     from purezmq.engine import stream
     from purezmq.zmtp.frames import ZERO_COPY_MIN_SIZE
 
@@ -582,18 +585,20 @@ def test_large_messages_are_left_to_the_loop(
     push.connect(f"tcp://127.0.0.1:{port}")
     push.send(b"hello")
     assert pull.recv() == b"hello"
-    big = b"b" * ZERO_COPY_MIN_SIZE
+    big = [b"head", b"b" * ZERO_COPY_MIN_SIZE][-frames:]
     release = _stall_loop(push)
     try:
         push.send(b"small", purezmq.NOBLOCK)  # queued
-        push.send(big, purezmq.NOBLOCK)  # a small message is written by the sender
+        push.send_multipart(big, purezmq.NOBLOCK)  # a small message is written by the sender
         with pytest.raises(purezmq.Again):
             push.send(b"next", purezmq.NOBLOCK)  # a large one is not
     finally:
         release.set()
     push.sndtimeo = 5000
     push.send(b"next")
-    assert [pull.recv() for _ in range(3)] == [b"small", big, b"next"]
+    assert pull.recv() == b"small"
+    assert pull.recv_multipart() == big
+    assert pull.recv() == b"next"
 
 
 def test_relief_of_a_queue_the_loop_has_just_emptied(
@@ -607,3 +612,20 @@ def test_relief_of_a_queue_the_loop_has_just_emptied(
     (pipe,) = push._core.routing.pipes
     assert wait_for(lambda: not pipe.out_q)
     assert pipe.on_backlog() is True
+
+
+def test_a_new_connection_keeps_queued_messages_of_every_form(ctx: purezmq.Context) -> None:
+    """When a connect-side pipe gets a new connection, the subscriptions still queued
+    for the old one are dropped (the pattern sends them again) and every message is
+    kept: a one-frame message queued as its bytes (Pipe.bare_frames) included."""
+    from purezmq.routing.pipe import Subscription
+    from tests.routing.helpers import make_pipe
+
+    sub = ctx.socket(purezmq.SUB)
+    sub.subscribe(b"kept")
+    pipe = make_pipe()
+    pipe.bare_frames = True
+    pipe.out_q.extend([b"bare", [b"list"], Subscription(b"old", True), [b"a", b"b"]])
+    sub._core.hiccup(pipe)
+    assert list(pipe.out_q) == [b"bare", [b"list"], [b"a", b"b"], Subscription(b"kept", True)]
+    sub.close(0)

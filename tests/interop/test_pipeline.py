@@ -175,3 +175,46 @@ def test_a_burst_of_small_messages_takes_the_batch_paths(
     got = [pull.recv_multipart() for _ in sent]
     assert got == sent
     assert max(used) > 1  # a batch really was taken, on the side that is ours
+
+
+def _every_form(mod: Any) -> list[tuple[str, Any]]:
+    """A stream mixing every way a message reaches a pipe: one-frame bytes (queued as
+    their bytes to a tcp/ipc peer: Pipe.bare_frames), multipart, zero-copy frames, a
+    bytearray, empty and large one-frame messages; bursts, so that the engine's flush
+    sees runs of one form and runs of mixed forms."""
+    items: list[tuple[str, Any]] = []
+    for i in range(60):
+        items.append(("one", b"m%d" % i))
+    for i in range(30):
+        items.append(("one", b"b%d" % i) if i % 2 else ("multi", [b"h%d" % i, b"x" * 300]))
+    items += [
+        ("one", b""),
+        ("one", b"L" * 70000),
+        ("view", memoryview(b"zero-copy view")),
+        ("frame", mod.Frame(b"a Frame")),
+        ("one", bytearray(b"a bytearray")),
+        ("one", b"y" * 256),
+    ]
+    return items
+
+
+@roles("PUSH", "PULL")
+def test_messages_of_every_form_arrive_in_order(net: Net, ours_is: str) -> None:
+    tx, rx = _sides(net, ours_is, "PUSH")
+    push, pull = tx.socket("PUSH"), rx.socket("PULL")
+    net.link(push, pull)
+    push.send(b"hello")
+    assert pull.recv() == b"hello"  # handshaken: every form goes to the engine's pipe
+    expected: list[list[bytes]] = []
+    for _ in range(3):
+        for kind, body in _every_form(tx.mod):
+            if kind == "multi":
+                push.send_multipart(body)
+                expected.append(body)
+            elif kind == "one":
+                push.send(body)
+                expected.append([bytes(body)])
+            else:
+                push.send(body, copy=False)
+                expected.append([bytes(body.bytes if kind == "frame" else body)])
+    assert [pull.recv_multipart() for _ in expected] == expected

@@ -238,3 +238,27 @@ def test_a_libzmq_subscription_that_reached_ours_before_a_send_is_applied(
         assert select.select([stream._fd], [], [], 5)[0]
         pub.send(b"T-1")
     assert sub.recv() == b"T-1"
+
+
+@roles("PUB", "SUB")
+def test_one_publish_reaches_two_subscribers_intact(net: Net, ours_is: str) -> None:
+    """A one-frame message goes to every tcp/ipc subscriber as one shared bytes object
+    (Pipe.bare_frames): each subscriber gets every message, in order, among multipart
+    and large ones."""
+    pub_side, sub_side = (net.ours, net.zmq) if ours_is == "PUB" else (net.zmq, net.ours)
+    pub = pub_side.socket("PUB")
+    subs = [sub_side.socket("SUB") for _ in range(2)]
+    net.star(pub, subs)
+    for sub in subs:
+        subscribe(sub_side.mod, sub, b"")
+        sync_pubsub(pub_side.mod, pub, sub_side.mod, sub)
+    sent = [[b"m%d" % i] for i in range(100)] + [[b"multi", b"x" * 300], [b"L" * 70000]]
+    sent += [[b"n%d" % i] for i in range(100)] + [[MARK]]
+    for m in sent:
+        pub.send_multipart(m)
+    for sub in subs:
+        got = []
+        while (msg := sub.recv_multipart()) != [MARK]:
+            if not msg[0].startswith(PROBE):  # the other subscriber's barrier
+                got.append(msg)
+        assert got == sent[:-1]

@@ -96,3 +96,16 @@ def test_never_loses_or_duplicates(hwms: list[int], ops: list[bool]) -> None:
     for p in pipes:
         delivered.extend(int(m[0]) for m in p.out_q)  # type: ignore[index]
     assert sorted(delivered) == accepted
+
+
+def test_a_one_frame_message_goes_to_a_stream_engines_pipe_as_its_bytes() -> None:
+    lb = LoadBalancer()
+    engine, inproc = make_pipe(), make_pipe()
+    engine.bare_frames = True
+    lb.attach(engine)
+    lb.attach(inproc)
+    view = memoryview(b"v")
+    for msg in ([b"one"], [b"two"], [b"a", b"b"], [b"c", b"d"], [view]):
+        assert lb.send(msg) is not None
+    assert list(engine.out_q) == [b"one", [b"a", b"b"], [view]]
+    assert list(inproc.out_q) == [[b"two"], [b"c", b"d"]]

@@ -552,6 +552,45 @@ def test_send_messages_encodes_a_queue_as_send_message_would(minor: int) -> None
     assert batch.data_to_send() == one.data_to_send()
 
 
+@pytest.mark.parametrize("minor", [0, 1])
+def test_one_frame_messages_queued_as_their_bytes_encode_as_lists_would(minor: int) -> None:
+    """Pipe.bare_frames: ``frame`` in the queue is the message ``[frame]``, alone, in a
+    bulk run, or among lists and subscriptions (then the run is encoded as lists)."""
+    from collections import deque
+
+    bare = [b"", b"one", b"x" * 255, b"y" * 256, b"z" * 70000]
+    runs: list[list[object]] = [
+        bare,  # a run that is too short for the bulk path, a zero-copy frame in it
+        [b"%d" % i for i in range(40)],  # all bare: the bulk path's bare case
+        [b"m%d" % i if i % 2 else [b"l%d" % i] for i in range(40)],  # bare among lists
+        [b"a", [b"b", b"c"], b"d" * 300, _Sub(b"t", True), b"e"],  # a subscription too
+    ]
+    for run in runs:
+        one = handshaken("SUB", "PUB", minor=minor)
+        for item in run:
+            if isinstance(item, _Sub):
+                one.send_subscribe(item.topic, item.subscribe)
+            else:
+                one.send_message(item if type(item) is list else [item])  # type: ignore[list-item]
+        batch = handshaken("SUB", "PUB", minor=minor)
+        q: deque[object] = deque(run)
+        while q:
+            batch.send_messages(q, 1 << 20)
+        assert batch.data_to_send() == one.data_to_send()
+
+
+def test_bare_frames_count_against_the_budget() -> None:
+    from collections import deque
+
+    conn = handshaken()
+    q: deque[object] = deque(b"%03d" % i for i in range(100))
+    left = conn.send_messages(q, 10 * 19)  # ten messages of 3 bytes (+16) fit exactly
+    assert left == 0 and len(q) == 90
+    q2: deque[object] = deque([b"x" * 100] * 5)
+    conn.send_messages(q2, 250)  # two messages of 116 each fit, the third starts
+    assert len(q2) == 2
+
+
 def test_send_messages_stops_at_the_budget_and_keeps_the_rest() -> None:
     from collections import deque
 

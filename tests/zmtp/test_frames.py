@@ -386,6 +386,20 @@ def test_bulk_encoding_declines_what_it_does_not_cover() -> None:
     assert encode_messages([[b"abc"]] * 4, 4 * 19) == (encode_message([b"abc"]) * 4, 4 * 19)
 
 
+def test_bulk_encoding_of_one_frame_messages_queued_as_their_bytes() -> None:
+    # Pipe.bare_frames: `frame` stands for `[frame]`, all bare or among lists
+    bare = [b"", b"a", b"x" * 255, b"y" * 256, b"z" * (ZERO_COPY_MIN_SIZE - 1)]
+    as_lists = [[f] for f in bare]
+    assert encode_messages(bare, 1 << 30) == encode_messages(as_lists, 1 << 30)  # type: ignore[arg-type]
+    mixed = [b"a", [b"b", b"c"], b"d", [b"e"]]
+    expected = b"".join(encode_message(m if type(m) is list else [m]) for m in mixed)  # type: ignore[list-item]
+    assert encode_messages(mixed, 1 << 30) == (expected, 5 + 4 * 16)
+    assert encode_messages([b"a", b"x" * ZERO_COPY_MIN_SIZE], 1 << 30) is None
+    assert encode_messages([b"a", Subscription(b"t", True)], 1 << 30) is None
+    assert encode_messages([b"abc"] * 4, 4 * 19 - 1) is None  # past the budget
+    assert encode_messages([b"abc"] * 4, 4 * 19) == (encode_message([b"abc"]) * 4, 4 * 19)
+
+
 # --- large bodies read in place ------------------------------------------------------------
 
 

@@ -29,7 +29,7 @@ from purezmq.error import ContextTerminated, ZMQError
 from purezmq.options import OPTIONS
 from purezmq.routing import make_routing
 from purezmq.routing.base import GENERIC_OPTIONS, PATTERN_OPTIONS, Routing
-from purezmq.routing.pipe import PeerInfo, Pipe
+from purezmq.routing.pipe import PeerInfo, Pipe, Subscription
 
 if TYPE_CHECKING:
     from purezmq.engine.context import ContextCore
@@ -572,7 +572,7 @@ class SocketCore:
             # subscriptions still queued from the previous connection would be counted
             # twice by the publisher once the pattern resends them all
             q = pipe.out_q
-            kept = [m for m in q if type(m) is list]
+            kept = [m for m in q if type(m) is not Subscription]
             if len(kept) != len(q):
                 q.clear()
                 q.extend(kept)

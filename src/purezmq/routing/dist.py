@@ -48,8 +48,11 @@ class Dist:
     @staticmethod
     def send_to(pipes: Iterable[Pipe], msg: list[bytes]) -> None:
         """Send ``msg`` to each of ``pipes`` that has room; full pipes miss it."""
-        # PUB's per-message path: Pipe.write inlined but for CONFLATE
+        # PUB's per-message path: Pipe.write inlined but for CONFLATE. A one-frame
+        # message goes to a stream engine's pipe as its bytes (Pipe.bare_frames), which
+        # every such pipe can share.
         first = True
+        bare = msg[0] if len(msg) == 1 and type(msg[0]) is bytes else None
         for pipe in pipes:
             if pipe.conflate:
                 pipe.write(msg if first else list(msg))
@@ -57,6 +60,11 @@ class Dist:
                 hwm = pipe.out_hwm
                 q = pipe.out_q
                 if hwm and len(q) >= hwm:
+                    continue
+                if bare is not None and pipe.bare_frames:
+                    q.append(bare)
+                    if not pipe.flush_scheduled:
+                        pipe.on_write()
                     continue
                 q.append(msg if first else list(msg))
                 if not pipe.flush_scheduled:

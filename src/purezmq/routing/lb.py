@@ -56,7 +56,10 @@ class LoadBalancer:
         hwm = pipe.out_hwm
         q = pipe.out_q
         if (hwm == 0 or len(q) < hwm) and not pipe.conflate:
-            q.append(msg)  # pipe.write inlined
+            # pipe.write inlined; a one-frame message as its bytes (Pipe.bare_frames)
+            q.append(
+                msg[0] if pipe.bare_frames and len(msg) == 1 and type(msg[0]) is bytes else msg
+            )
             if not pipe.flush_scheduled:
                 pipe.on_write()
             self._current = i + 1

@@ -8,6 +8,11 @@ socket for inproc, where two sockets share deques crosswise). So routing code on
 uses ``len()``, ``append()``, ``popleft()`` and ``[0]`` on them, which are atomic in
 CPython.
 
+A pipe whose ``out_q`` a stream engine (tcp, ipc) consumes has ``bare_frames`` set: a
+one-frame message whose frame is ``bytes`` may then be queued as that bytes object
+itself instead of a list (``frame`` for ``[frame]``). The sending thread then allocates
+nothing per message that the engine's thread frees.
+
 Besides messages, ``out_q`` can carry :class:`Subscription` objects (SUB/XSUB), which the
 engine turns into SUBSCRIBE/CANCEL commands for ZMTP 3.1 peers or ``\\x01topic`` /
 ``\\x00topic`` messages for 3.0 peers (RFC 29, RFC 37 "Subscription commands"). For inproc
@@ -65,8 +70,9 @@ class Subscription:
         return None
 
 
-#: What ``out_q`` (and, for inproc PUB/XPUB, ``in_q``) may hold.
-QueueItem: TypeAlias = Union["list[bytes]", Subscription]
+#: What ``out_q`` (and, for inproc PUB/XPUB, ``in_q``) may hold: a bare ``bytes`` is a
+#: one-frame message, only in the ``out_q`` of a pipe with ``bare_frames``.
+QueueItem: TypeAlias = Union["list[bytes]", bytes, Subscription]
 
 
 @dataclass(slots=True)
@@ -134,10 +140,17 @@ class Pipe:
         flush_scheduled: set by the engine while a flush of ``out_q`` is scheduled and
             has not begun: it takes whatever is appended before it runs, so writers
             need not call ``on_write`` (one call less per message at full speed).
+        bare_frames: set by a stream engine once it consumes ``out_q``: a writer may
+            queue a one-frame message of ``bytes`` as the bytes object itself. Writers
+            that do (PUB/XPUB fan-out, PUSH/DEALER load balancing) measured 25-35%
+            more PUB/SUB 256 B throughput into a raw reader: the list the sending
+            thread allocated per message was freed by the engine's thread, on the
+            other core, and the next allocation missed the cache.
     """
 
     __slots__ = (
         "active",
+        "bare_frames",
         "close_requested",
         "conflate",
         "flush_scheduled",
@@ -179,6 +192,7 @@ class Pipe:
         self.active = True
         self.close_requested = False
         self.flush_scheduled = False
+        self.bare_frames = False
 
     def __repr__(self) -> str:
         return (

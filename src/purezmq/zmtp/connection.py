@@ -328,8 +328,9 @@ class ZMTPConnection:
         """Encode messages taken from the front of ``queue`` until it is empty or about
         ``budget`` payload bytes are encoded; the engine's flush in one call.
 
-        ``queue`` holds messages (lists of frames) and, for SUB/XSUB, subscription
-        objects with ``topic`` and ``subscribe`` attributes. Returns the budget left.
+        ``queue`` holds messages (lists of frames, or a one-frame message as its
+        ``bytes``: ``Pipe.bare_frames``) and, for SUB/XSUB, subscription objects with
+        ``topic`` and ``subscribe`` attributes. Returns the budget left.
 
         Raises:
             ProtocolStateError: the handshake is not complete, or the connection closed.
@@ -378,6 +379,16 @@ class ZMTPConnection:
                     self.send_message(msg)
                 for f in msg:
                     budget -= len(f)
+            elif type(msg) is bytes:  # a one-frame message (Pipe.bare_frames)
+                n = len(msg)
+                if fast and n <= MAX_SHORT_SIZE:
+                    obuf += short_last[n]
+                    obuf += msg
+                elif fast:
+                    encode_message_into((msg,), obuf, self._pieces)
+                else:
+                    self.send_message([msg])
+                budget -= n
             elif hasattr(msg, "topic"):
                 self.send_subscribe(msg.topic, msg.subscribe)
             else:

@@ -196,32 +196,41 @@ _MORE_OFFSETS: tuple[tuple[int, ...], ...] = tuple(
     (_MORE_KEY,) * (k - 1) + (0,) if k else () for k in range(17)
 )
 _first = itemgetter(0)
+_BARE = {bytes}
 
 
 def encode_messages(msgs: list[Any], budget: int) -> tuple[bytes, int] | None:
     """Encode a batch of messages with C-level loops only (no Python code runs per
     frame): the bulk path of a flush.
 
-    It applies when every item is a message (a list or tuple of 1 to 16 frames), every
-    frame is smaller than ZERO_COPY_MIN_SIZE, and the batch's cost (its body bytes plus
-    16 per message, the unit of ``send_messages``' budget) is within ``budget``.
+    It applies when every item is a message (a list or tuple of 1 to 16 frames, or a
+    one-frame message as its ``bytes``: ``Pipe.bare_frames``), every frame is smaller
+    than ZERO_COPY_MIN_SIZE, and the batch's cost (its body bytes plus 16 per message,
+    the unit of ``send_messages``' budget) is within ``budget``.
 
     Returns:
         the batch's wire bytes (one object, written as it is: no copy into a buffer)
         and its cost; None when it does not apply (encode those items one by one).
     """
     try:
-        counts = list(map(len, msgs))  # TypeError: a subscription object
-        if counts.count(1) == len(counts):
-            frames: list[bytes] = list(map(_first, msgs))
+        kinds = set(map(type, msgs))
+        if kinds == _BARE:
+            frames: list[bytes] = msgs
             keys = sizes = list(map(len, frames))
         else:
-            if min(counts) < 1 or max(counts) >= len(_MORE_OFFSETS):
-                return None
-            frames = list(chain.from_iterable(msgs))
-            sizes = list(map(len, frames))
-            offsets = chain.from_iterable(map(_MORE_OFFSETS.__getitem__, counts))
-            keys = list(map(add, sizes, offsets))
+            if bytes in kinds:  # bare frames among lists: all as lists
+                msgs = [[m] if type(m) is bytes else m for m in msgs]
+            counts = list(map(len, msgs))  # TypeError: a subscription object
+            if counts.count(1) == len(counts):
+                frames = list(map(_first, msgs))
+                keys = sizes = list(map(len, frames))
+            else:
+                if min(counts) < 1 or max(counts) >= len(_MORE_OFFSETS):
+                    return None
+                frames = list(chain.from_iterable(msgs))
+                sizes = list(map(len, frames))
+                offsets = chain.from_iterable(map(_MORE_OFFSETS.__getitem__, counts))
+                keys = list(map(add, sizes, offsets))
         if max(sizes) >= ZERO_COPY_MIN_SIZE:
             return None
         cost = sum(sizes) + 16 * len(msgs)

@@ -855,7 +855,10 @@ def test_send_messages_over_curve_delivers_a_queue_in_order() -> None:
         topic, subscribe = b"news", True
 
     client, server = connected()
-    q: deque[object] = deque([[b"a"], [b"b", b"c" * 300], (b"t", b"u"), Sub(), [b"d"]])
+    # b"e" and b"f" * 300: one-frame messages queued as their bytes (Pipe.bare_frames)
+    q: deque[object] = deque(
+        [[b"a"], [b"b", b"c" * 300], (b"t", b"u"), Sub(), [b"d"], b"e", b"f" * 300]
+    )
     client.send_messages(q, 1 << 20)
     assert not q
     got = server.receive_data(client.data_to_send(), 0.0)
@@ -865,6 +868,8 @@ def test_send_messages_over_curve_delivers_a_queue_in_order() -> None:
         [b"t", b"u"],
         [b"\x01news"],
         [b"d"],
+        [b"e"],
+        [b"f" * 300],
     ]
     q2: deque[object] = deque([[b"x" * 100]] * 5)
     client.send_messages(q2, 150)
