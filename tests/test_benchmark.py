@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
+import importlib.util
 import json
 import multiprocessing
 import sys
@@ -651,3 +652,20 @@ def test_a_failing_role_is_reported_with_its_error() -> None:
     with pytest.raises(runner.BenchFailure, match="rep: ZMQError"):
         runner.measure("purezmq", "tcp", "tcp://256.0.0.1:*", job)
     assert multiprocessing.active_children() == []
+
+
+def test_the_decoder_benchmark_runs_and_prints_every_stream(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """bench/decode.py (the frame decoder alone): one round of every stream, each
+    decoded to its own number of messages (the script checks), one table row each."""
+    spec = importlib.util.spec_from_file_location(
+        "bench_decode", Path(__file__).resolve().parent.parent / "bench" / "decode.py"
+    )
+    assert spec is not None and spec.loader is not None
+    decode = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(decode)
+    monkeypatch.setattr(sys, "argv", ["decode.py", "--rounds", "1"])
+    assert decode.main() == 0
+    rows = capsys.readouterr().out.splitlines()[2:]
+    assert [row.split(" | ")[0].lstrip("| ") for row in rows] == list(decode.streams())
