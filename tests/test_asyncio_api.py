@@ -129,6 +129,29 @@ async def test_cancelled_recv_loses_nothing(actx: azmq.Context) -> None:
 
 
 @pytest.mark.asyncio
+@pytest.mark.parametrize("ep", ["inproc://undo", "tcp://127.0.0.1:*"])
+async def test_a_recv_done_at_once_and_then_cancelled_gives_its_message_back(
+    actx: azmq.Context, ep: str
+) -> None:
+    """The recv fast path (a message queued: the future is done when returned) keeps
+    what it needs to give the message back, with its pipe's metadata, if the future is
+    cancelled before its awaiter sees it."""
+    a, b = _pair(actx, ep)
+    for m in (b"first", b"second"):
+        await b.send(m)
+    assert await a.poll(5000) == purezmq.POLLIN
+    fut = a.recv()
+    assert fut.done() and fut.result() == b"first"
+    assert fut.cancel() is False  # given back, not cancelled
+    assert not fut.cancelled()
+    frame = await asyncio.wait_for(a.recv(copy=False), 5)
+    assert frame.bytes == b"first"
+    if ep.startswith("tcp"):  # inproc has no handshake, so no metadata
+        assert frame.get("Socket-Type") == "PAIR"  # the metadata came back with it
+    assert await asyncio.wait_for(a.recv(), 5) == b"second"
+
+
+@pytest.mark.asyncio
 async def test_wait_for_timeout_then_message_arrives(actx: azmq.Context) -> None:
     a, b = _pair(actx, "inproc://wf")
     with pytest.raises(asyncio.TimeoutError):

@@ -61,12 +61,22 @@ def _failed(loop: asyncio.AbstractEventLoop, exc: BaseException) -> asyncio.Futu
 
 
 class _SocketFuture(asyncio.Future[Any]):
-    """The future of a send/recv: can give a received message back (see ``cancel``)."""
+    """The future of a send/recv: can give a received message back (see ``cancel``).
 
-    _pz_undo: Callable[[], None] | None = None
-    #: the waiter while the future waits: it unregisters when the future completes
-    #: (set by it) or is cancelled (here); no done-callback, so no extra loop callback
-    _pz_waiter: _Wake | None = None
+    Its two attributes are slots, set only where they are needed (read with a default
+    in :meth:`cancel`): a future created per recv then allocates no ``__dict__``.
+
+    ``_pz_undo`` gives a taken message back: a callable, or (the recv fast path's, made
+    without creating a bound method and a partial per message) a ``(socket, frames,
+    pipe)`` tuple for ``socket._restore_from(frames, pipe)``. ``_pz_waiter`` is the
+    waiter while the future waits: it unregisters when the future completes (set by
+    it) or is cancelled (here); no done-callback, so no extra loop callback.
+    """
+
+    __slots__ = ("_pz_undo", "_pz_waiter")
+
+    _pz_undo: Callable[[], None] | tuple[Socket, list[bytes], Any] | None
+    _pz_waiter: _Wake | None
 
     def _pz_finish(self, got: tuple[Any, Callable[[], None] | None]) -> None:
         result, undo = got
@@ -76,14 +86,18 @@ class _SocketFuture(asyncio.Future[Any]):
     def cancel(self, msg: Any = None) -> bool:
         """Cancel; on a recv future that is already done, return its message to the
         socket instead (its awaiter is being cancelled and will never see it)."""
-        undo = self._pz_undo
+        undo = getattr(self, "_pz_undo", None)
         if undo is not None and self.done() and not self.cancelled():
             self._pz_undo = None
-            undo()
+            if type(undo) is tuple:
+                sock, frames, pipe = undo
+                sock._restore_from(frames, pipe)
+            else:
+                undo()
             return False
         if not super().cancel(msg):
             return False
-        waiter = self._pz_waiter
+        waiter = getattr(self, "_pz_waiter", None)
         if waiter is not None:
             waiter.done()
         return True
@@ -495,7 +509,7 @@ class Socket(SocketBase):
                             frame = Frame._received(frame, len(msg) > 1, props)
                         fut._pz_undo = partial(self._restore, [msg[0]], props)
                     else:
-                        fut._pz_undo = partial(self._restore_from, msg, pipe)
+                        fut._pz_undo = (self, msg, pipe)  # _restore_from's, if cancelled
                     fut.set_result(frame)
                     return fut
         # the bound method itself when it can be (one call less per wait than a lambda)
