@@ -66,7 +66,7 @@ class _SocketFuture(asyncio.Future[Any]):
     Its two attributes are slots, set only where they are needed (read with a default
     in :meth:`cancel`): a future created per recv then allocates no ``__dict__``.
 
-    ``_pz_undo`` gives a taken message back: a callable, or (the recv fast path's, made
+    ``_pz_undo`` gives a taken message back: a callable, or (a one-frame recv's, made
     without creating a bound method and a partial per message) a ``(socket, frames,
     pipe)`` tuple for ``socket._restore_from(frames, pipe)``. ``_pz_waiter`` is the
     waiter while the future waits: it unregisters when the future completes (set by
@@ -78,7 +78,7 @@ class _SocketFuture(asyncio.Future[Any]):
     _pz_undo: Callable[[], None] | tuple[Socket, list[bytes], Any] | None
     _pz_waiter: _Wake | None
 
-    def _pz_finish(self, got: tuple[Any, Callable[[], None] | None]) -> None:
+    def _pz_finish(self, got: tuple[Any, Any]) -> None:
         result, undo = got
         self._pz_undo = undo
         self.set_result(result)
@@ -284,7 +284,8 @@ class Socket(SocketBase):
         """A future for ``attempt()``: done at once if it succeeds now, else resolved
         by a waiter callback on this loop when the socket's state changes.
 
-        ``attempt`` returns ``_NOTHING`` or ``(result, undo)``; it takes a message and
+        ``attempt`` returns ``_NOTHING`` or ``(result, undo)`` (``undo`` as
+        ``_SocketFuture._pz_undo`` takes it: a callable or a tuple); it takes a message and
         returns without suspending, so a future cancelled while pending has taken
         nothing. If the future is done but its awaiter is cancelled before it resumes,
         asyncio calls ``cancel()`` on it: then ``undo`` puts the message back.
@@ -464,7 +465,7 @@ class Socket(SocketBase):
                 return _NOTHING
             if copy and convert is None and len(msg) == 1:
                 # as recv's fast path: the metadata only if the message is given back
-                return msg[0], partial(self._restore_from, msg, pipe)
+                return msg[0], (self, msg, pipe)  # _SocketFuture.cancel's undo
             self._rx_meta[0] = pipe_properties(pipe)
             rx.extend(msg)
         props = self._rx_meta[0]
