@@ -53,6 +53,23 @@ def read_messages(chunks: Sequence[BytesLike], max_frame_size: int = -1) -> list
     return out
 
 
+def engine_read(
+    chunks: Sequence[BytesLike], limit: int = -1, out: list[Item] | None = None
+) -> tuple[list[Item], FrameDecoder]:
+    """What the engine's read_messages call gives (make_message None), commands as
+    bytes; into ``out`` if given (it holds what was decoded before an error)."""
+    dec = FrameDecoder(limit)
+    got: list[Item] = [] if out is None else out
+
+    def on_command(body: bytes, sink: list[Item]) -> bool:
+        sink.append(body)
+        return True
+
+    for chunk in chunks:
+        dec.read_messages(chunk, got, None, on_command)
+    return got, dec
+
+
 def read_frames(chunks: list[bytes]) -> list[tuple[int, bytes]]:
     dec = FrameDecoder()
     out: list[tuple[int, bytes]] = []
@@ -315,15 +332,7 @@ def test_engine_decoding_of_any_stream_any_chunking(
         for i in items
     )
     expected = [i[1] if isinstance(i, tuple) else i for i in items]
-    dec = FrameDecoder(limit)
-    out: list[Item] = []
-
-    def on_command(body: bytes, sink: list[Item]) -> bool:
-        sink.append(body)
-        return True
-
-    for chunk in split_at(wire, cuts):
-        dec.read_messages(chunk, out, None, on_command)
+    out, dec = engine_read(split_at(wire, cuts), limit)
     assert out == expected
     assert dec.buffered == 0 and not dec.in_message
 
@@ -533,20 +542,6 @@ def test_a_frame_over_the_in_place_limit_is_appended_to_not_reparsed() -> None:
 # --- runs of equal-size messages (the engine's read path, _read_run) ----------------------
 
 
-def _engine_read(chunks: Sequence[bytes], limit: int = -1) -> tuple[list[Item], FrameDecoder]:
-    """What the engine's read_messages call gives (make_message None), commands as bytes."""
-    dec = FrameDecoder(limit)
-    out: list[Item] = []
-
-    def on_command(body: bytes, sink: list[Item]) -> bool:
-        sink.append(body)
-        return True
-
-    for chunk in chunks:
-        dec.read_messages(chunk, out, None, on_command)
-    return out, dec
-
-
 @pytest.fixture
 def runs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The length of every run the decoder took at once (0: looked, found none)."""
@@ -576,7 +571,7 @@ def _numbered(count: int, size: int) -> list[list[bytes]]:
 @pytest.mark.parametrize("size", [0, 1, 16, 255, 256, 1000])
 def test_a_run_of_equal_size_messages_is_taken_at_once(size: int, runs: list[int]) -> None:
     msgs = _numbered(3 * RUN_CHUNK + 7, size)  # scanned in chunks: three whole, one part
-    out, dec = _engine_read([b"".join(map(encode_message, msgs))])
+    out, dec = engine_read([b"".join(map(encode_message, msgs))])
     assert out == msgs and dec.buffered == 0
     assert runs == [len(msgs)]
 
@@ -586,7 +581,7 @@ def test_a_run_ends_at_a_frame_of_another_size_and_the_next_run_is_found(
 ) -> None:
     msgs = _numbered(100, 16) + [[b"y" * 17]] + _numbered(100, 16) + [[b"z" * 300]]
     msgs += _numbered(40, 300)
-    out, _ = _engine_read([b"".join(map(encode_message, msgs))])
+    out, _ = engine_read([b"".join(map(encode_message, msgs))])
     assert out == msgs
     # the frame that ends a run is read on its own; the next run is looked for after it
     assert runs == [100, 100, 40]
@@ -595,7 +590,7 @@ def test_a_run_ends_at_a_frame_of_another_size_and_the_next_run_is_found(
 def test_a_short_run_stops_the_looking(runs: list[int]) -> None:
     # runs shorter than RUN_MIN_FRAMES: after the first, the rest are read frame by frame
     msgs = [m for i in range(40) for m in _numbered(8, 16 + i % 2)]
-    out, _ = _engine_read([b"".join(map(encode_message, msgs))])
+    out, _ = engine_read([b"".join(map(encode_message, msgs))])
     assert out == msgs
     assert runs == [8]
 
@@ -604,7 +599,7 @@ def test_a_run_stops_at_a_multipart_message_or_a_command() -> None:
     wire = b"".join(map(encode_message, _numbered(50, 16)))
     wire += encode_message([b"a", b"b" * 16]) + encode_command_frame(b"\x04PING")
     wire += b"".join(map(encode_message, _numbered(50, 16)))
-    out, _ = _engine_read([wire])
+    out, _ = engine_read([wire])
     assert out == [*_numbered(50, 16), [b"a", b"b" * 16], b"\x04PING", *_numbered(50, 16)]
 
 
@@ -612,7 +607,7 @@ def test_a_run_ends_where_a_read_ends_and_goes_on_in_the_next() -> None:
     msgs = _numbered(200, 256)
     wire = b"".join(map(encode_message, msgs))
     for cut in (1, 9, 100, 265 * 100 + 3, len(wire) - 1):
-        out, dec = _engine_read([wire[:cut], wire[cut:]])
+        out, dec = engine_read([wire[:cut], wire[cut:]])
         assert out == msgs and dec.buffered == 0, cut
 
 
@@ -620,7 +615,7 @@ def test_long_headers_for_small_bodies_make_a_run_of_their_own(runs: list[int]) 
     # a peer may use the 8-byte size for any body: the same bytes in every header count
     long_small = b"".join(_long_header(10) + b"%010d" % i for i in range(100))
     short = b"".join(map(encode_message, _numbered(100, 10)))
-    out, _ = _engine_read([long_small + short])
+    out, _ = engine_read([long_small + short])
     assert out == [[b"%010d" % i] for i in range(100)] + _numbered(100, 10)
     assert runs == [100, 99]  # the first short frame ended the run, and is read alone
 
@@ -678,16 +673,9 @@ def test_streams_of_runs_any_chunking(
         else:
             wire += _long_header(size) + b"L" * size
             expected.append([b"L" * size])
-    dec = FrameDecoder(limit)
     out: list[Item] = []
-
-    def on_command(body: bytes, sink: list[Item]) -> bool:
-        sink.append(body)
-        return True
-
     try:
-        for chunk in split_at(wire, cuts):
-            dec.read_messages(chunk, out, None, on_command)
+        _, dec = engine_read(split_at(wire, cuts), limit, out)
     except FrameError:
         # a frame over the limit: everything before it was delivered, in order
         assert limit >= 0
