@@ -218,3 +218,37 @@ def test_messages_of_every_form_arrive_in_order(net: Net, ours_is: str) -> None:
                 push.send(body, copy=False)
                 expected.append([bytes(body.bytes if kind == "frame" else body)])
     assert [pull.recv_multipart() for _ in expected] == expected
+
+
+@roles("PUSH", "PULL")
+def test_streams_of_equal_size_messages_arrive_whole_and_in_order(
+    net: Net, ours_is: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Runs of equal-size messages (taken at once by our decoder, frames._read_run,
+    and queued as bare frames by our PUSH), broken by other sizes, a multipart
+    message and empty ones, in both directions."""
+    from purezmq.zmtp import frames
+
+    runs: list[int] = []
+    real = frames._read_run
+
+    def counting(*args: Any) -> tuple[int, int]:
+        got = real(*args)
+        runs.append(got[1])
+        return got
+
+    monkeypatch.setattr(frames, "_read_run", counting)
+    tx, rx = _sides(net, ours_is, "PUSH")
+    # no HWM: every message is sent before the first is received
+    push, pull = tx.socket("PUSH", SNDHWM=0), rx.socket("PULL", RCVHWM=0)
+    net.link(push, pull)
+    push.send(b"hello")
+    assert pull.recv() == b"hello"
+    sent: list[list[bytes]] = [[b"%015d" % i] for i in range(3000)]
+    sent += [[b""]] * 100 + [[b"odd"], [b"head", b"x" * 16]]
+    sent += [[b"%0255d" % i] for i in range(300)] + [[b"%0256d" % i] for i in range(300)]
+    for m in sent:
+        push.send_multipart(m)
+    assert [pull.recv_multipart() for _ in sent] == sent
+    if ours_is == "PULL":
+        assert max(runs, default=0) >= 2  # the runs were taken as runs
